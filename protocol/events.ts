@@ -1,0 +1,48 @@
+import type { Eta } from './eta.js'
+import type { LatLon } from './geo.js'
+
+export const DELIVERY_STATUSES = ['Created', 'HeadedToPickup', 'HeadedToDropoff', 'Completed', 'Cancelled', 'Failed'] as const
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
+
+export function isTerminal(s: DeliveryStatus): boolean {
+  return s === 'Completed' || s === 'Cancelled' || s === 'Failed'
+}
+
+interface Base {
+  deliveryId: string
+  /** Event time, ms since the epoch (the engine's clock, driven by telemetry). */
+  ts: number
+}
+
+/** Delivery events, on `deliveries/{id}/events` (DESIGN.md §4). */
+export type DeliveryEvent =
+  | (Base & { type: 'DeliveryCreated'; pickup: LatLon; dropoff: LatLon; weightKg: number; deadline: number | null })
+  | (Base & { type: 'DroneAssigned'; droneId: string; eta: Eta })
+  | (Base & { type: 'PackagePickedUp'; droneId: string })
+  | (Base & { type: 'DeliveryCompleted'; droneId: string })
+  | (Base & { type: 'DeliveryCancelled'; reason: string })
+  | (Base & { type: 'DeliveryRescheduled'; dropoff: LatLon; deadline: number | null })
+  | (Base & { type: 'DroneLost'; droneId: string })
+  | (Base & { type: 'DeliveryReassigned'; fromDroneId: string; toDroneId: string })
+  | (Base & { type: 'DeliveryFailed'; reason: string })
+  | (Base & { type: 'GeofenceEntered'; droneId: string; zoneId: string })
+  | (Base & { type: 'GeofenceExited'; droneId: string; zoneId: string })
+
+export type DeliveryEventType = DeliveryEvent['type']
+
+export const DELIVERY_EVENT_TYPES: readonly DeliveryEventType[] = [
+  'DeliveryCreated', 'DroneAssigned', 'PackagePickedUp', 'DeliveryCompleted', 'DeliveryCancelled',
+  'DeliveryRescheduled', 'DroneLost', 'DeliveryReassigned', 'DeliveryFailed', 'GeofenceEntered', 'GeofenceExited',
+]
+
+const EVENT_SET: ReadonlySet<string> = new Set(DELIVERY_EVENT_TYPES)
+
+/** Parses an event payload from the broker; undefined when it is not an event. */
+export function decodeDeliveryEvent(payload: Buffer | string): DeliveryEvent | undefined {
+  try {
+    const e = JSON.parse(payload.toString()) as DeliveryEvent
+    return e && typeof e.deliveryId === 'string' && EVENT_SET.has(e.type) ? e : undefined
+  } catch {
+    return undefined
+  }
+}
