@@ -1,0 +1,41 @@
+import type { DeliveryEventType, DeliveryStatus } from '../protocol/events.js'
+
+/**
+ * The delivery state machine (DESIGN.md §4): which event moves which status
+ * where. Events not listed for a status are not allowed in it; geofence
+ * events never change the status and are allowed anywhere.
+ */
+const TRANSITIONS: Readonly<Record<DeliveryStatus, Partial<Record<DeliveryEventType, DeliveryStatus>>>> = {
+  Created: {
+    DroneAssigned: 'HeadedToPickup',
+    DeliveryCancelled: 'Cancelled',
+    DeliveryRescheduled: 'Created',
+    DeliveryFailed: 'Failed',
+  },
+  HeadedToPickup: {
+    PackagePickedUp: 'HeadedToDropoff',
+    DeliveryReassigned: 'HeadedToPickup',
+    DroneLost: 'Created',
+    DeliveryCancelled: 'Cancelled',
+    DeliveryRescheduled: 'HeadedToPickup',
+    DeliveryFailed: 'Failed',
+  },
+  HeadedToDropoff: {
+    DeliveryCompleted: 'Completed',
+    DroneLost: 'HeadedToDropoff',
+    DeliveryReassigned: 'HeadedToDropoff',
+    DeliveryCancelled: 'Cancelled',
+    DeliveryRescheduled: 'HeadedToDropoff',
+    DeliveryFailed: 'Failed',
+  },
+  Completed: {},
+  Cancelled: {},
+  Failed: {},
+}
+
+/** The status after `event`, or undefined when the event is not allowed in `status`. */
+export function nextStatus(status: DeliveryStatus, event: DeliveryEventType): DeliveryStatus | undefined {
+  if (event === 'GeofenceEntered' || event === 'GeofenceExited') return status
+  if (event === 'DeliveryCreated') return undefined
+  return TRANSITIONS[status][event]
+}
