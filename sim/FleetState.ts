@@ -1,0 +1,82 @@
+/**
+ * All drone state as typed arrays over one SharedArrayBuffer, struct-of-arrays,
+ * so any worker can step any slice and the main thread can write commands
+ * between ticks without copying.
+ */
+export const Phase = { Ground: 0, Takeoff: 1, Cruise: 2, Landing: 3, Handling: 4, Failed: 5 } as const
+export const WaypointKind = { None: 0, Pickup: 1, Dropoff: 2, Depot: 3 } as const
+
+/** Waypoints a mission can hold: pickup, drop-off, depot. */
+export const MAX_WAYPOINTS = 3
+
+const F64_FIELDS = ['lat', 'lon', 'alt', 'speed', 'heading', 'battery', 'timer', 'payload', 'cargo'] as const
+type F64Field = (typeof F64_FIELDS)[number]
+
+export class FleetState {
+  readonly n: number
+  readonly buffer: SharedArrayBuffer
+  readonly lat: Float64Array
+  readonly lon: Float64Array
+  readonly alt: Float64Array
+  readonly speed: Float64Array
+  readonly heading: Float64Array
+  /** State of charge, 0..1. */
+  readonly battery: Float64Array
+  /** Seconds left in the current handling. */
+  readonly timer: Float64Array
+  /** kg on board now. */
+  readonly payload: Float64Array
+  /** kg to load at the pickup of the current mission. */
+  readonly cargo: Float64Array
+  readonly wpLat: Float64Array
+  readonly wpLon: Float64Array
+  readonly seq: Uint32Array
+  readonly wpCount: Uint8Array
+  readonly wpIndex: Uint8Array
+  readonly wpKind: Uint8Array
+  readonly phase: Uint8Array
+
+  static bytes(n: number): number {
+    return n * (8 * (F64_FIELDS.length + 2 * MAX_WAYPOINTS) + 4 + 3 + MAX_WAYPOINTS)
+  }
+
+  /** Wraps an existing buffer (in a worker), or allocates one for n drones. */
+  constructor(n: number, buffer?: SharedArrayBuffer) {
+    this.n = n
+    this.buffer = buffer ?? new SharedArrayBuffer(FleetState.bytes(n))
+    let off = 0
+    const f64 = (len: number): Float64Array => {
+      const a = new Float64Array(this.buffer, off, len)
+      off += len * 8
+      return a
+    }
+    const views = {} as Record<F64Field, Float64Array>
+    for (const f of F64_FIELDS) views[f] = f64(n)
+    ;({ lat: this.lat, lon: this.lon, alt: this.alt, speed: this.speed, heading: this.heading, battery: this.battery, timer: this.timer, payload: this.payload, cargo: this.cargo } = views)
+    this.wpLat = f64(n * MAX_WAYPOINTS)
+    this.wpLon = f64(n * MAX_WAYPOINTS)
+    this.seq = new Uint32Array(this.buffer, off, n)
+    off += n * 4
+    const u8 = (len: number): Uint8Array => {
+      const a = new Uint8Array(this.buffer, off, len)
+      off += len
+      return a
+    }
+    this.wpCount = u8(n)
+    this.wpIndex = u8(n)
+    this.phase = u8(n)
+    this.wpKind = u8(n * MAX_WAYPOINTS)
+  }
+}
+
+/** The conventional id of drone i: d-1, d-2, … */
+export function droneId(i: number): string {
+  return `d-${i + 1}`
+}
+
+/** The index of a drone id, or -1 when it is not one of ours. */
+export function droneIndex(id: string, n: number): number {
+  if (!id.startsWith('d-')) return -1
+  const i = Number(id.slice(2)) - 1
+  return Number.isInteger(i) && i >= 0 && i < n ? i : -1
+}
