@@ -205,9 +205,10 @@ export class Engine {
       this.transition(rec, { type: 'DeliveryFailed', deliveryId: rec.id, ts: now, reason: `package of ${rec.weightKg} kg exceeds the drones' ${this.profile.maxPayloadKg} kg payload` })
       return true
     }
-    const depot = this.nearestDepot(rec.dropoff)
     const candidates = this.index.nearest(rec.pickup.lat, rec.pickup.lon, CANDIDATES, (d) => this.isAvailable(d))
     for (const { item: d } of candidates) {
+      // Without known depots a drone comes back to where it was sent from.
+      const depot = this.depots.length > 0 ? this.nearestDepot(rec.dropoff) : { lat: d.lat, lon: d.lon }
       const plan = planTrip(this.profile, d, rec.pickup, rec.dropoff, depot, rec.weightKg, this.arrivalM)
       if (!batteryCovers(this.profile, d.battery, plan)) continue
       d.deliveryId = rec.id

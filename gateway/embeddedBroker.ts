@@ -16,7 +16,11 @@ export interface EmbeddedBroker {
  */
 export async function startEmbeddedBroker(opts: { port: number; host?: string; flag?: string }): Promise<EmbeddedBroker> {
   const aedes = await Aedes.createBroker()
-  const server: Server = createServer(aedes.handle)
+  // Small packets (telemetry, lockstep clock) must not wait for Nagle's algorithm.
+  const server: Server = createServer((socket) => {
+    socket.setNoDelay(true)
+    aedes.handle(socket)
+  })
   const host = opts.host ?? '127.0.0.1'
   let port: number
   try {
