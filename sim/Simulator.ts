@@ -35,6 +35,8 @@ export interface SimulatorOptions {
   onTick?: (p: SimProgress) => void
   /** How long to wait for the engine to process a tick before giving up, ms. */
   engineTimeoutMs?: number
+  /** Ends the run after the tick in progress. */
+  signal?: AbortSignal
 }
 
 export interface SimProgress {
@@ -119,8 +121,9 @@ export class Simulator {
     const slices = sliceRanges(n, this.o.workers)
     const began = wall.now()
     let requested = 0
+    let flown = 0
     try {
-      for (let tick = 1; tick <= ticks; tick++) {
+      for (let tick = 1; tick <= ticks && !this.o.signal?.aborted; tick++) {
         const now = s.start + tick * tickMs
         this.applyCommands()
         for (const a of demand.until(now)) {
@@ -141,6 +144,7 @@ export class Simulator {
           const ahead = due - wall.now()
           if (ahead > 1) await wall.sleep(ahead)
         }
+        flown = tick
         this.o.onTick?.({ tick, ticks, t: now, requested })
       }
     } finally {
@@ -148,12 +152,12 @@ export class Simulator {
     }
     const wallMs = Math.max(1, wall.now() - began)
     return {
-      ticks,
-      samples: ticks * n,
+      ticks: flown,
+      samples: flown * n,
       requested,
       wallMs: Math.round(wallMs),
-      realTimeFactor: Math.round(((ticks * tickMs) / wallMs) * 10) / 10,
-      samplesPerS: Math.round((ticks * n * 1000) / wallMs),
+      realTimeFactor: Math.round(((flown * tickMs) / wallMs) * 10) / 10,
+      samplesPerS: Math.round((flown * n * 1000) / wallMs),
     }
   }
 
