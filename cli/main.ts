@@ -70,7 +70,7 @@ function report(err: unknown): number {
   if (err instanceof CommanderError) {
     return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2
   }
-  if (err instanceof ScenarioError) {
+  if (err instanceof ScenarioError && err.issues.length > 0) {
     for (const i of err.issues) io.stderr(`${err.file}:${i.line}:${i.column}  ${i.field}  ${i.message}`)
     return 2
   }
