@@ -7,7 +7,7 @@ import { ErrorCodes, type ErrorCode } from '../protocol/errors.js'
  */
 
 /** protocol/errors.ts has no code for "our bug"; this one is used only for 500s. */
-export type ProblemCode = ErrorCode | 'DF_INTERNAL'
+export type ProblemCode = ErrorCode
 
 export interface FieldError {
   /** JSON pointer into the request part, e.g. `/pickup/lat`. */
@@ -98,7 +98,7 @@ export function sendProblem(err: FastifyError | Error, request: FastifyRequest, 
     const fcode = (err as FastifyError).code
     if (status >= 500) {
       request.log.error({ err }, 'request failed')
-      p = problem(500, 'DF_INTERNAL', 'internal error; see the gateway log')
+      p = problem(500, ErrorCodes.INTERNAL, 'internal error; see the gateway log')
     } else if (fcode === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) {
       p = problem(400, ErrorCodes.REQUEST_INVALID, `request body is not valid JSON: ${err.message}`)
     } else {

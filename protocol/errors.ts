@@ -13,6 +13,7 @@ export const ErrorCodes = {
   NOT_FOUND: 'DF_NOT_FOUND',
   UNAUTHORIZED: 'DF_UNAUTHORIZED',
   BROKER_UNAVAILABLE: 'DF_BROKER_UNAVAILABLE',
+  INTERNAL: 'DF_INTERNAL',
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
