@@ -2,6 +2,9 @@ import RBush from 'rbush'
 import knn from 'rbush-knn'
 import { haversineM } from '../protocol/geo.js'
 
+/** Metres per degree of latitude, rounded down so boxes err on the large side. */
+const M_PER_DEGREE = 111_000
+
 interface Entry<T> {
   minX: number
   minY: number
@@ -50,23 +53,28 @@ export class FleetIndex<T> {
 
   /**
    * Up to k items passing `accept`, nearest first by great-circle distance.
-   * The tree ranks by degrees, which stretch with latitude, so we take a few
-   * more candidates than asked and re-rank them with haversine.
+   * The tree's kNN ranks by degrees, which stretch with latitude, so its k
+   * answers only bound the radius; a box search of that radius then finds
+   * the true k nearest.
    */
   nearest(lat: number, lon: number, k: number, accept: (item: T) => boolean): Array<{ item: T; distanceM: number }> {
-    const found = knn(this.tree, lon, lat, k * 2 + 4, (e: Entry<T>) => accept(e.item))
-    return found
-      .map((e) => ({ item: e.item, distanceM: haversineM(lat, lon, e.minY, e.minX) }))
-      .sort((a, b) => a.distanceM - b.distanceM)
-      .slice(0, k)
+    const first = knn(this.tree, lon, lat, k, (e: Entry<T>) => accept(e.item))
+    if (first.length === 0) return []
+    let radiusM = 0
+    for (const e of first) radiusM = Math.max(radiusM, haversineM(lat, lon, e.minY, e.minX))
+    if (first.length < k) return this.within(lat, lon, radiusM, accept)
+    return this.within(lat, lon, radiusM, accept).slice(0, k)
   }
 
-  /** Items within radiusM of (lat, lon), nearest first. */
-  within(lat: number, lon: number, radiusM: number): Array<{ item: T; distanceM: number }> {
-    const dLat = radiusM / 111_320
-    const dLon = radiusM / (111_320 * Math.max(0.01, Math.cos((lat * Math.PI) / 180)))
+  /** Items within radiusM of (lat, lon) passing `accept`, nearest first. */
+  within(lat: number, lon: number, radiusM: number, accept: (item: T) => boolean = () => true): Array<{ item: T; distanceM: number }> {
+    const dLat = radiusM / M_PER_DEGREE
+    // A metre spans the most longitude at the box's edge nearest a pole.
+    const edgeLat = Math.min(89.9, Math.abs(lat) + dLat)
+    const dLon = Math.min(180, radiusM / (M_PER_DEGREE * Math.cos((edgeLat * Math.PI) / 180)))
     return this.tree
       .search({ minX: lon - dLon, minY: lat - dLat, maxX: lon + dLon, maxY: lat + dLat })
+      .filter((e) => accept(e.item))
       .map((e) => ({ item: e.item, distanceM: haversineM(lat, lon, e.minY, e.minX) }))
       .filter((r) => r.distanceM <= radiusM)
       .sort((a, b) => a.distanceM - b.distanceM)
