@@ -90,8 +90,8 @@ export class Engine {
     }
     if (!d) {
       if (!this.autoRegister) return false
-      d = { ...s, id: s.droneId, deliveryId: null }
-      delete (d as Partial<TelemetrySample>).droneId
+      const { droneId: id, ...fields } = s
+      d = { ...fields, id, deliveryId: null }
       this.drones_.set(d.id, d)
     }
     const wasAvailable = this.isAvailable(d)

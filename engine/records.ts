@@ -1,20 +1,11 @@
 import type { Eta } from '../protocol/eta.js'
 import type { DeliveryStatus } from '../protocol/events.js'
 import type { LatLon } from '../protocol/geo.js'
-import type { DroneState } from '../protocol/telemetry.js'
+import type { TelemetrySample } from '../protocol/telemetry.js'
 
 /** What the engine knows of one drone: its last accepted sample and its job. */
-export interface TrackedDrone {
+export type TrackedDrone = Omit<TelemetrySample, 'droneId'> & {
   id: string
-  seq: number
-  ts: number
-  lat: number
-  lon: number
-  alt: number
-  speed: number
-  heading: number
-  battery: number
-  state: DroneState
   deliveryId: string | null
 }
 
