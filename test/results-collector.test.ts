@@ -1,0 +1,165 @@
+import t from 'tap'
+import type { DeliveryEvent } from '../protocol/events.js'
+import { checkExpectations } from '../sim/checkExpectations.js'
+import type { DemandArrival } from '../sim/demand.js'
+import { ResultsCollector } from '../sim/ResultsCollector.js'
+import type { Expectation } from '../sim/Scenario.js'
+import type { Summary } from '../sim/summaryFigures.js'
+
+const T0 = 1_763_700_000_000
+const S = 1000
+
+function arrival(atS: number, deadlineS = 600): DemandArrival {
+  return { at: T0 + atS * S, pickup: { lat: 47.6, lon: -122.33 }, dropoff: { lat: 47.62, lon: -122.31 }, weightKg: 1, deadline: T0 + (atS + deadlineS) * S }
+}
+
+const eta = (atS: number): { at: number; p10: number; p90: number } => ({ at: T0 + atS * S, p10: T0 + (atS - 20) * S, p90: T0 + (atS + 40) * S })
+const assigned = (id: string, atS: number, droneId: string, etaS: number): DeliveryEvent => ({ type: 'DroneAssigned', deliveryId: id, ts: T0 + atS * S, droneId, eta: eta(etaS) })
+const picked = (id: string, atS: number, droneId: string): DeliveryEvent => ({ type: 'PackagePickedUp', deliveryId: id, ts: T0 + atS * S, droneId })
+const completed = (id: string, atS: number, droneId: string): DeliveryEvent => ({ type: 'DeliveryCompleted', deliveryId: id, ts: T0 + atS * S, droneId })
+
+/**
+ * Four requests: one on time, one late, one failed, one cancelled.
+ *   on-time: requested at 0 s, deadline 600 s, ETA 300 s, completed 280 s → 280 s, ETA error 20 s
+ *   late:    requested at 60 s, deadline 660 s, ETA 800 s, completed 900 s → 840 s, ETA error 100 s
+ */
+function collected(): ResultsCollector {
+  const c = new ResultsCollector()
+  c.requested('on-time', arrival(0))
+  c.requested('late', arrival(60))
+  c.requested('failed', arrival(120))
+  c.requested('cancelled', arrival(180))
+  const events: DeliveryEvent[] = [
+    { type: 'DeliveryCreated', deliveryId: 'on-time', ts: T0, pickup: { lat: 0, lon: 0 }, dropoff: { lat: 0, lon: 0 }, weightKg: 1, deadline: null },
+    assigned('on-time', 10, 'd-1', 300),
+    assigned('late', 70, 'd-2', 800),
+    picked('on-time', 100, 'd-1'),
+    { type: 'DeliveryFailed', deliveryId: 'failed', ts: T0 + 130 * S, reason: 'no drone could take it before its deadline' },
+    assigned('cancelled', 185, 'd-3', 500),
+    { type: 'DeliveryCancelled', deliveryId: 'cancelled', ts: T0 + 190 * S, reason: 'customer changed their mind' },
+    completed('on-time', 280, 'd-1'),
+    picked('late', 400, 'd-2'),
+    completed('late', 900, 'd-2'),
+    completed('someone-elses', 300, 'd-9'), // another client's delivery on a shared broker
+  ]
+  for (const e of events) c.apply(e)
+  return c
+}
+
+t.test('summary figures from a hand-made event sequence', async (t) => {
+  t.same(collected().summary(), {
+    requested: 4,
+    completed: 2,
+    failed: 1,
+    completionRate: 0.5,
+    onTime: 1,
+    onTimeRate: 0.25,
+    meanDeliveryTimeS: (280 + 840) / 2,
+    meanEtaErrorS: (20 + 100) / 2,
+  })
+})
+
+t.test('per-delivery results record status, drone, times, ETA and reason', async (t) => {
+  const byId = new Map(collected().deliveries().map((r) => [r.id, r]))
+  t.same([...byId.keys()], ['on-time', 'late', 'failed', 'cancelled'], 'in request order, other deliveries ignored')
+  t.same(collected().deliveries().map((r) => r.request), [1, 2, 3, 4])
+  t.match(byId.get('on-time'), {
+    status: 'Completed', droneId: 'd-1', requestedAt: T0, deadline: T0 + 600 * S, assignedAt: T0 + 10 * S,
+    pickedUpAt: T0 + 100 * S, completedAt: T0 + 280 * S, etaAtAssignment: T0 + 300 * S, onTime: true, reason: null,
+  })
+  t.match(byId.get('late'), { status: 'Completed', onTime: false, completedAt: T0 + 900 * S })
+  t.match(byId.get('failed'), { status: 'Failed', onTime: false, completedAt: null, reason: 'no drone could take it before its deadline' })
+  t.match(byId.get('cancelled'), { status: 'Cancelled', droneId: 'd-3', onTime: false, reason: 'customer changed their mind' })
+})
+
+t.test('on time means completed no later than the deadline', async (t) => {
+  const cases: Array<[completedS: number, onTime: boolean]> = [
+    [599, true],
+    [600, true], // exactly at the deadline
+    [600.001, false],
+    [3600, false],
+  ]
+  for (const [completedS, onTime] of cases) {
+    const c = new ResultsCollector()
+    c.requested('x', arrival(0, 600))
+    c.apply(assigned('x', 1, 'd-1', 300))
+    c.apply(completed('x', completedS, 'd-1'))
+    t.equal(c.deliveries()[0]?.onTime, onTime, `completed at ${completedS} s, deadline 600 s`)
+    t.equal(c.summary().onTime, onTime ? 1 : 0)
+  }
+})
+
+t.test('a reassignment changes the drone but keeps the first assignment time and ETA', async (t) => {
+  const c = new ResultsCollector()
+  c.requested('x', arrival(0))
+  c.apply(assigned('x', 5, 'd-1', 300))
+  c.apply({ type: 'DeliveryReassigned', deliveryId: 'x', ts: T0 + 50 * S, fromDroneId: 'd-1', toDroneId: 'd-2' })
+  t.match(c.deliveries()[0], { droneId: 'd-2', assignedAt: T0 + 5 * S, etaAtAssignment: T0 + 300 * S })
+  c.apply(assigned('x', 60, 'd-3', 500))
+  t.match(c.deliveries()[0], { droneId: 'd-3', assignedAt: T0 + 5 * S, etaAtAssignment: T0 + 300 * S })
+})
+
+t.test('an empty run has a summary of zeros, not NaN', async (t) => {
+  const s = new ResultsCollector().summary()
+  t.same(s, { requested: 0, completed: 0, failed: 0, completionRate: 0, onTime: 0, onTimeRate: 0, meanDeliveryTimeS: 0, meanEtaErrorS: 0 })
+})
+
+t.test('rates are rounded to three decimals, times to one', async (t) => {
+  const c = new ResultsCollector()
+  for (const id of ['a', 'b', 'c']) c.requested(id, arrival(0))
+  c.apply(assigned('a', 1, 'd-1', 100.04))
+  c.apply(completed('a', 100.123, 'd-1'))
+  t.match(c.summary(), { completionRate: 0.333, onTimeRate: 0.333, meanDeliveryTimeS: 100.1, meanEtaErrorS: 0.1 })
+})
+
+const summary: Summary = collected().summary()
+const exp = (figure: string, op: Expectation['op'], value: number, line: number): Expectation => ({ figure, op, value, line })
+
+t.test('expectations that hold produce no failures', async (t) => {
+  t.same(checkExpectations([
+    exp('completionRate', '>=', 0.5, 10),
+    exp('completionRate', '<=', 0.5, 11),
+    exp('requested', '==', 4, 12),
+    exp('failed', '<', 2, 13),
+    exp('meanDeliveryTimeS', '>', 500, 14),
+  ], summary), [])
+  t.same(checkExpectations([], summary), [])
+})
+
+t.test('each operator fails on the right side of the threshold', async (t) => {
+  const cases: Array<[Expectation['op'], number, boolean]> = [
+    ['>=', 0.5, true], ['>=', 0.51, false],
+    ['<=', 0.5, true], ['<=', 0.49, false],
+    ['>', 0.49, true], ['>', 0.5, false],
+    ['<', 0.51, true], ['<', 0.5, false],
+    ['==', 0.5, true], ['==', 0.499, false],
+  ]
+  for (const [op, value, holds] of cases) {
+    const failed = checkExpectations([exp('completionRate', op, value, 7)], summary)
+    t.equal(failed.length, holds ? 0 : 1, `completionRate (0.5) ${op} ${value} ${holds ? 'holds' : 'fails'}`)
+  }
+})
+
+t.test('a failed expectation names the figure, the threshold and the value', async (t) => {
+  const failed = checkExpectations([
+    exp('onTimeRate', '>=', 0.9, 23),
+    exp('completionRate', '>=', 0.5, 24),
+    exp('meanEtaErrorS', '<', 30, 25),
+  ], summary)
+  t.equal(failed.length, 2)
+  t.match(failed[0], { figure: 'onTimeRate', op: '>=', value: 0.9, line: 23, actual: 0.25 })
+  t.match(failed[1], { figure: 'meanEtaErrorS', op: '<', value: 30, line: 25, actual: 60 })
+  for (const f of failed) {
+    t.match(f.message, f.figure)
+    t.match(f.message, `${f.op} ${f.value}`)
+    t.match(f.message, String(f.actual))
+    t.match(f.message, `line ${f.line}`)
+  }
+  t.equal(failed[0]!.message, 'expect onTimeRate >= 0.9 (line 23), got 0.25')
+})
+
+t.test('an expectation on a figure the summary lacks fails rather than passing silently', async (t) => {
+  const failed = checkExpectations([exp('throughput', '>=', 0, 3)], summary)
+  t.equal(failed.length, 1)
+  t.match(failed[0]!.message, 'throughput')
+})
