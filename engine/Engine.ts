@@ -84,6 +84,9 @@ export class Engine {
   handleTelemetry(s: TelemetrySample): boolean {
     this.counters.telemetryReceived++
     let d = this.drones_.get(s.droneId)
+    // Whether this sample may let a waiting delivery go: a new drone, or one
+    // that became free, or whose battery rose while it waited.
+    const mayServe = !d || !this.isAvailable(d) || s.battery > d.battery
     if (d && s.seq <= d.seq) {
       this.counters.telemetryStale++
       return false
@@ -94,7 +97,6 @@ export class Engine {
       d = { ...fields, id, deliveryId: null }
       this.drones_.set(d.id, d)
     }
-    const wasAvailable = this.isAvailable(d)
     d.seq = s.seq
     d.ts = s.ts
     d.lat = s.lat
@@ -107,7 +109,7 @@ export class Engine {
     this.index.set(d.id, d.lat, d.lon, d)
     this.advanceClock(s.ts)
     if (d.deliveryId) this.follow(d, this.deliveries.get(d.deliveryId))
-    if (!wasAvailable && this.isAvailable(d) && this.queue.length > 0) this.dispatchQueue()
+    if (mayServe && this.isAvailable(d) && this.queue.length > 0) this.dispatchQueue()
     return true
   }
 
@@ -163,7 +165,13 @@ export class Engine {
   }
 
   stats(): EngineStats {
-    return { ...this.counters, watermark: this.watermark }
+    const c = this.counters
+    return {
+      ...c,
+      telemetryRejected: { ...c.telemetryRejected },
+      deliveriesByStatus: { ...c.deliveriesByStatus },
+      watermark: this.watermark,
+    }
   }
 
   private advanceClock(t: number): void {
@@ -244,8 +252,9 @@ export class Engine {
     const near = haversineM(d.lat, d.lon, target.lat, target.lon) <= this.arrivalM
     if (near && d.state === 'hover') rec.dwellStart ??= d.ts
     const dwellS = rec.dwellStart === null ? 0 : (d.ts - rec.dwellStart) / 1000
-    // Handled: hovered the full handling time, or hovered and has now moved on.
-    const handled = rec.dwellStart !== null && (dwellS >= this.profile.handlingS || d.state !== 'hover')
+    // Handled: hovered the full handling time, or hovered and has now moved on
+    // (a drone that failed there has not handed anything over).
+    const handled = rec.dwellStart !== null && d.state !== 'failed' && (dwellS >= this.profile.handlingS || d.state !== 'hover')
     if (handled) {
       rec.dwellStart = null
       if (rec.status === 'HeadedToPickup') {
