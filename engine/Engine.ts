@@ -68,6 +68,7 @@ export class Engine {
       assignments: 0,
       deliveriesByStatus: Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<DeliveryStatus, number>,
       watermark: 0,
+      lagMs: 0,
     }
   }
 
@@ -129,6 +130,9 @@ export class Engine {
         if (!this.assign(rec, now)) this.queue.push(rec.id)
         return
       }
+      case 'RescheduleDelivery':
+        this.reschedule(r, now)
+        return
       case 'CancelDelivery': {
         const rec = this.deliveries.get(r.id)
         if (!rec || isTerminal(rec.status)) return
@@ -162,6 +166,15 @@ export class Engine {
 
   delivery(id: string): Readonly<DeliveryRecord> | undefined {
     return this.deliveries.get(id)
+  }
+
+  /**
+   * The adapter's measure of how far behind event time it processes: wall
+   * time at processing minus the sample's event time. Kept here only so
+   * stats() reports it; the core never reads a clock.
+   */
+  recordLag(ms: number): void {
+    this.counters.lagMs = ms
   }
 
   stats(): EngineStats {
@@ -213,27 +226,89 @@ export class Engine {
       this.transition(rec, { type: 'DeliveryFailed', deliveryId: rec.id, ts: now, reason: `package of ${rec.weightKg} kg exceeds the drones' ${this.profile.maxPayloadKg} kg payload` })
       return true
     }
+    const d = this.pick(rec)
+    if (!d) return false
+    this.commit(rec, d, now)
+    this.transition(rec, { type: 'DroneAssigned', deliveryId: rec.id, ts: now, droneId: d.id, eta: rec.eta as Eta })
+    return true
+  }
+
+  /** The nearest available drone whose battery covers the trip, or undefined. */
+  private pick(rec: DeliveryRecord): TrackedDrone | undefined {
     const candidates = this.index.nearest(rec.pickup.lat, rec.pickup.lon, CANDIDATES, (d) => this.isAvailable(d))
     for (const { item: d } of candidates) {
-      // Without known depots a drone comes back to where it was sent from.
-      const depot = this.depots.length > 0 ? this.nearestDepot(rec.dropoff) : { lat: d.lat, lon: d.lon }
-      const plan = planTrip(this.profile, d, rec.pickup, rec.dropoff, depot, rec.weightKg, this.arrivalM)
-      if (!batteryCovers(this.profile, d.battery, plan)) continue
-      d.deliveryId = rec.id
-      rec.droneId = d.id
-      rec.depot = depot
-      rec.dwellStart = null
-      const eta = this.estimate(d, rec, now)
-      rec.eta = eta
-      this.counters.assignments++
-      this.sink.command({
-        type: 'AssignDelivery', commandId: `c-${++this.commandSeq}`, droneId: d.id, deliveryId: rec.id,
-        pickup: rec.pickup, dropoff: rec.dropoff, depot, payloadKg: rec.weightKg, issuedAt: now,
-      })
-      this.transition(rec, { type: 'DroneAssigned', deliveryId: rec.id, ts: now, droneId: d.id, eta })
-      return true
+      if (this.covers(d, rec, false)) return d
     }
-    return false
+    return undefined
+  }
+
+  /** Whether `d`'s battery covers `rec` from where it is (loaded: the package is aboard) to a depot. */
+  private covers(d: TrackedDrone, rec: DeliveryRecord, loaded: boolean): boolean {
+    const plan = planTrip(this.profile, d, loaded ? d : rec.pickup, rec.dropoff, this.depotFor(d, rec), rec.weightKg, this.arrivalM)
+    return batteryCovers(this.profile, d.battery, plan)
+  }
+
+  /** Without known depots a drone comes back to where it was sent from. */
+  private depotFor(d: TrackedDrone, rec: DeliveryRecord): LatLon {
+    return this.depots.length > 0 ? this.nearestDepot(rec.dropoff) : rec.depot ?? { lat: d.lat, lon: d.lon }
+  }
+
+  /**
+   * Gives `rec` to `d` and sends the drone its mission. Once the package is
+   * aboard, the mission's pickup is where the drone is and `loaded` says so.
+   */
+  private commit(rec: DeliveryRecord, d: TrackedDrone, now: number): void {
+    const loaded = rec.status === 'HeadedToDropoff'
+    const depot = this.depotFor(d, rec)
+    d.deliveryId = rec.id
+    rec.droneId = d.id
+    rec.depot = depot
+    rec.dwellStart = null
+    rec.eta = this.estimate(d, rec, now)
+    this.counters.assignments++
+    this.sink.command({
+      type: 'AssignDelivery', commandId: `c-${++this.commandSeq}`, droneId: d.id, deliveryId: rec.id,
+      pickup: loaded ? { lat: d.lat, lon: d.lon } : rec.pickup, dropoff: rec.dropoff, depot, payloadKg: rec.weightKg, issuedAt: now,
+      ...(loaded ? { loaded: true } : {}),
+    })
+  }
+
+  /**
+   * A new drop-off and/or deadline. The flying drone is re-planned when its
+   * battery covers the new plan; before pickup another drone may take over;
+   * a plan no drone can fly fails the delivery with a reason (after pickup
+   * the package then returns to the depot, as for a cancel).
+   */
+  private reschedule(r: Extract<DeliveryRequest, { type: 'RescheduleDelivery' }>, now: number): void {
+    const rec = this.deliveries.get(r.id)
+    if (!rec || isTerminal(rec.status)) return
+    const dropoff = r.dropoff ?? rec.dropoff
+    const deadline = r.deadline === undefined ? rec.deadline : r.deadline
+    // A redelivered QoS 1 message changes nothing and says nothing.
+    if (dropoff.lat === rec.dropoff.lat && dropoff.lon === rec.dropoff.lon && deadline === rec.deadline) return
+    rec.dropoff = dropoff
+    rec.deadline = deadline
+    this.transition(rec, { type: 'DeliveryRescheduled', deliveryId: rec.id, ts: now, dropoff, deadline })
+    if (rec.status === 'Created') {
+      this.dispatchQueue()
+      return
+    }
+    const d = rec.droneId ? this.drones_.get(rec.droneId) : undefined
+    if (!d) return
+    const loaded = rec.status === 'HeadedToDropoff'
+    if (this.covers(d, rec, loaded)) {
+      this.commit(rec, d, now)
+      return
+    }
+    const other = loaded ? undefined : this.pick(rec)
+    if (other) {
+      this.release(d, now)
+      this.commit(rec, other, now)
+      this.transition(rec, { type: 'DeliveryReassigned', deliveryId: rec.id, ts: now, fromDroneId: d.id, toDroneId: other.id })
+      return
+    }
+    this.transition(rec, { type: 'DeliveryFailed', deliveryId: rec.id, ts: now, reason: `no drone's battery covers the new drop-off (${dropoff.lat}, ${dropoff.lon})` })
+    this.release(d, now)
   }
 
   /** Frees a drone from its delivery and sends it home. */

@@ -9,7 +9,7 @@ import { Engine, type EngineOptions } from './Engine.js'
 export interface MqttEngineOptions extends Omit<EngineOptions, 'sink'> {
   mqtt: MqttClient
   topics: Topics
-  /** Wall clock, used only to stamp requests that arrive before any telemetry. */
+  /** Wall clock: stamps requests that arrive before any telemetry, and measures lag (EngineStats.lagMs). */
   now?: () => number
   logger?: Logger
 }
@@ -62,7 +62,7 @@ export async function startMqttEngine(o: MqttEngineOptions): Promise<MqttEngine>
       if (sample.droneId !== droneId) {
         throw new TelemetryError('topic', `telemetry for "${sample.droneId}" arrived on the topic of "${droneId}"`, 'droneId', sample.droneId)
       }
-      engine.handleTelemetry(sample)
+      if (engine.handleTelemetry(sample)) engine.recordLag(now() - sample.ts)
     } catch (err) {
       if (err instanceof TelemetryError) {
         engine.rejectTelemetry(err.reason)

@@ -13,6 +13,11 @@ export type DroneCommand =
       depot: LatLon
       payloadKg: number
       issuedAt: number
+      /**
+       * True when the package is already aboard (a re-plan after pickup):
+       * `pickup` is then where the drone was, and there is nothing to load.
+       */
+      loaded?: boolean
     }
   | {
       /** Abandon whatever the drone is doing and fly to the depot. */

@@ -12,6 +12,14 @@ export type DeliveryRequest =
       deadline: number | null
     }
   | { type: 'CancelDelivery'; id: string; reason: string }
+  | {
+      /** A new drop-off and/or deadline for an existing delivery; the engine re-plans. */
+      type: 'RescheduleDelivery'
+      id: string
+      dropoff?: LatLon
+      /** ms since the epoch; null removes the deadline; absent keeps it. */
+      deadline?: number | null
+    }
 
 const isPoint = (p: unknown): p is LatLon =>
   typeof p === 'object' && p !== null && isLatitude((p as LatLon).lat) && isLongitude((p as LatLon).lon)
@@ -34,6 +42,12 @@ export function decodeRequest(payload: Buffer | string): DeliveryRequest | undef
         (r.deadline === null || Number.isFinite(r.deadline)) ? r : undefined
     case 'CancelDelivery':
       return typeof r.reason === 'string' ? r : undefined
+    case 'RescheduleDelivery':
+      // Something must change; each field present must be well-formed.
+      if (r.dropoff === undefined && r.deadline === undefined) return undefined
+      if (r.dropoff !== undefined && !isPoint(r.dropoff)) return undefined
+      if (r.deadline !== undefined && r.deadline !== null && !(Number.isFinite(r.deadline) && r.deadline >= 0)) return undefined
+      return r
     default:
       return undefined
   }

@@ -29,4 +29,12 @@ export interface EngineStats {
   deliveriesByStatus: Record<DeliveryStatus, number>
   /** Latest event time the engine has processed, ms since the epoch (0 before any). */
   watermark: number
+  /**
+   * Wall-clock ms between the latest processed sample's event time and the
+   * moment the adapter processed it (0 before any). Measured by the adapter
+   * with its injected clock; under a simulation that is not at real time it
+   * also carries the offset between simulated and wall time. Optional only
+   * so stubs written before it still type-check; Engine.stats() always sets it.
+   */
+  lagMs?: number
 }
