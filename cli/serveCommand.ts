@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import type { BrokerUser } from '../gateway/brokerPolicy.js'
+import { parseBrokerUsers } from '../gateway/brokerUsers.js'
+import { DronefleetError, ErrorCodes } from '../protocol/errors.js'
 import { DEFAULT_PROFILE } from '../protocol/profile.js'
 import { loadScenario } from '../sim/loadScenario.js'
 import { createLogger } from './logger.js'
-import { startService } from './startService.js'
+import { startService, type GatewayTuning } from './startService.js'
 
 export interface ServeFlags {
   broker?: string
@@ -15,8 +19,59 @@ export interface ServeFlags {
   prefix?: string
 }
 
+/**
+ * Settings that are secrets or deployment details come from the environment
+ * rather than flags, so they stay out of `ps` and shell history:
+ *
+ * - DRONEFLEET_MQTT_USERS: a JSON file of embedded-broker users (drones, tools);
+ * - DRONEFLEET_TRACKING_SECRET: the tracking-token key (≥ 32 characters), so tokens survive a restart;
+ * - DRONEFLEET_MAX_PENDING_REQUESTS, DRONEFLEET_MAX_ENGINE_LAG_MS, DRONEFLEET_FLEET_INTERVAL_MS: gateway limits.
+ */
+export interface ServeEnv {
+  brokerUsers: BrokerUser[]
+  trackingSecret: Buffer | undefined
+  gateway: GatewayTuning
+}
+
+function envError(name: string, value: string, what: string): DronefleetError {
+  return new DronefleetError(ErrorCodes.FLAG_INVALID, `${name} must be ${what}, got "${value}"`, name, value)
+}
+
+function envInt(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  const v = env[name]
+  if (v === undefined || v === '') return undefined
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < min || n > max) throw envError(name, v, `a whole number ${min}..${max}`)
+  return n
+}
+
+export async function readServeEnv(env: NodeJS.ProcessEnv): Promise<ServeEnv> {
+  let brokerUsers: BrokerUser[] = []
+  const usersFile = env.DRONEFLEET_MQTT_USERS
+  if (usersFile) {
+    let json: unknown
+    try {
+      json = JSON.parse(await readFile(usersFile, 'utf8'))
+    } catch (err) {
+      throw new DronefleetError(ErrorCodes.FLAG_INVALID, `DRONEFLEET_MQTT_USERS: cannot read ${usersFile}: ${(err as Error).message}`, 'DRONEFLEET_MQTT_USERS', usersFile)
+    }
+    brokerUsers = parseBrokerUsers(json, usersFile)
+  }
+  const secret = env.DRONEFLEET_TRACKING_SECRET
+  if (secret !== undefined && secret.length < 32) throw envError('DRONEFLEET_TRACKING_SECRET', `${secret.length} characters`, 'at least 32 characters')
+  const gateway: GatewayTuning = {}
+  const pending = envInt(env, 'DRONEFLEET_MAX_PENDING_REQUESTS', 1, 1_000_000)
+  const lag = envInt(env, 'DRONEFLEET_MAX_ENGINE_LAG_MS', 1, 86_400_000)
+  const fleet = envInt(env, 'DRONEFLEET_FLEET_INTERVAL_MS', 100, 60_000)
+  if (pending !== undefined) gateway.maxPendingRequests = pending
+  if (lag !== undefined) gateway.maxEngineLagMs = lag
+  if (fleet !== undefined) gateway.fleetIntervalMs = fleet
+  return { brokerUsers, trackingSecret: secret ? Buffer.from(secret) : undefined, gateway }
+}
+
 /** `dronefleet serve`: engine + gateway (+ embedded broker) until SIGINT/SIGTERM. */
 export async function serveCommand(flags: ServeFlags): Promise<number> {
+  const env = await readServeEnv(process.env)
   const scenario = flags.scenario ? await loadScenario(flags.scenario) : null
   const generated = flags.apiKey === undefined
   const apiKey = flags.apiKey ?? randomBytes(16).toString('hex')
@@ -24,14 +79,21 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   const service = await startService({
     broker: flags.broker, mqttPort: flags.mqttPort, httpPort: flags.httpPort, wsPort: flags.wsPort, host: flags.host,
     apiKey, profile: scenario?.drone ?? DEFAULT_PROFILE, depots: scenario?.depots.map((d) => d.position) ?? [],
-    prefix: flags.prefix, logger,
+    prefix: flags.prefix, logger, brokerUsers: env.brokerUsers, trackingSecret: env.trackingSecret, gateway: env.gateway,
   })
   const g = service.gateway
+  const drones = env.brokerUsers.filter((u) => u.role === 'drone').length
   process.stdout.write([
     `dronefleet serving`,
-    `  broker     ${service.brokerUrl}${service.embedded ? ' (embedded)' : ''}`,
-    `  http       ${g.httpUrl}  (REST, /healthz, /readyz, /metrics)`,
-    `  websocket  ${g.wsUrl}/v1/track/{deliveryId}?token=…`,
+    `  broker     ${service.publicBrokerUrl}${service.embedded ? ' (embedded)' : ''}`,
+    ...(service.embedded
+      ? [
+          `  sim        dronefleet sim <scenario> --broker ${service.brokerUrlFor('sim')} --gateway ${g.httpUrl} --api-key <key>`,
+          `  drones     ${drones} from DRONEFLEET_MQTT_USERS (each publishes only telemetry/{its id}, reads only commands/{its id})`,
+        ]
+      : []),
+    `  http       ${g.httpUrl}  (REST, /docs/json, /track/{id}?token=…, /healthz, /readyz, /metrics)`,
+    `  websocket  ${g.wsUrl}/v1/track/{deliveryId}?token=…  and  ${g.wsUrl}/v1/fleet (API key)`,
     generated ? `  api key    ${apiKey}  (generated; pass --api-key to choose one)` : '  api key    (as given)',
     '',
   ].join('\n'))

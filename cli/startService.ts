@@ -2,12 +2,17 @@ import { randomBytes } from 'node:crypto'
 import type { MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import { startMqttEngine, type MqttEngine } from '../engine/mqttEngine.js'
+import { brokerPolicy, type BrokerRole, type BrokerUser } from '../gateway/brokerPolicy.js'
+import { generatedUser, urlWithCredentials } from '../gateway/brokerUsers.js'
 import { startEmbeddedBroker, type EmbeddedBroker } from '../gateway/embeddedBroker.js'
-import { startGateway, type Gateway } from '../gateway/startGateway.js'
+import { startGateway, type Gateway, type GatewayOptions } from '../gateway/startGateway.js'
 import type { LatLon } from '../protocol/geo.js'
 import type { DroneProfile } from '../protocol/profile.js'
 import { topics as makeTopics, type Topics } from '../protocol/topics.js'
 import { clientId, connectMqtt } from './connectMqtt.js'
+
+/** Gateway settings a service passes through unchanged. */
+export type GatewayTuning = Pick<GatewayOptions, 'maxPendingRequests' | 'maxEngineLagMs' | 'heartbeatMs' | 'fleetIntervalMs' | 'trackingTokenTtlS'>
 
 export interface ServiceOptions {
   /** An external broker's URL; without it an embedded aedes broker starts. */
@@ -21,10 +26,26 @@ export interface ServiceOptions {
   depots: LatLon[]
   prefix?: string
   logger: Logger
+  /**
+   * More users of the embedded broker (drones, operators' tools), besides the
+   * service's own engine, gateway, sim and admin users, which are generated.
+   */
+  brokerUsers?: BrokerUser[]
+  /** HMAC key of tracking tokens; keep it to keep tokens valid across restarts. Default: random per start. */
+  trackingSecret?: Buffer
+  gateway?: GatewayTuning
 }
 
 export interface Service {
+  /**
+   * A URL any in-process tool can connect with: on the embedded broker it
+   * carries the admin user's credentials (never print it); otherwise the URL given.
+   */
   brokerUrl: string
+  /** The broker's URL without credentials, for messages. */
+  publicBrokerUrl: string
+  /** The URL a client of `role` connects with: on the embedded broker, with that role's generated credentials. */
+  brokerUrlFor(role: Exclude<BrokerRole, 'drone'>): string
   topics: Topics
   embedded: EmbeddedBroker | null
   engine: MqttEngine
@@ -33,8 +54,9 @@ export interface Service {
 }
 
 /**
- * Engine + gateway (+ embedded broker), each with its own broker connection,
- * as they would be in separate processes: the broker is how they talk.
+ * Engine + gateway (+ embedded broker), each with its own broker connection
+ * and, on the embedded broker, its own credentials and topic rights, as they
+ * would be in separate processes: the broker is how they talk.
  */
 export async function startService(o: ServiceOptions): Promise<Service> {
   const opened: Array<() => Promise<unknown>> = []
@@ -42,12 +64,21 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     for (const close of opened.reverse().splice(0)) await close().catch(() => undefined)
   }
   try {
-    const embedded = o.broker ? null : await startEmbeddedBroker({ port: o.mqttPort, host: o.host, flag: '--mqtt-port' })
-    if (embedded) opened.push(() => embedded.close())
-    const brokerUrl = o.broker ?? (embedded as EmbeddedBroker).url
     const topics = makeTopics(o.prefix)
-    const connect = async (role: string): Promise<MqttClient> => {
-      const c = await connectMqtt(brokerUrl, clientId(role))
+    const own = new Map<Exclude<BrokerRole, 'drone'>, BrokerUser>(
+      (['admin', 'engine', 'gateway', 'sim'] as const).map((role) => [role, generatedUser(role)]),
+    )
+    let embedded: EmbeddedBroker | null = null
+    if (!o.broker) {
+      const policy = brokerPolicy([...own.values(), ...(o.brokerUsers ?? [])], topics)
+      embedded = await startEmbeddedBroker({ port: o.mqttPort, host: o.host, flag: '--mqtt-port', policy, logger: o.logger.child({ part: 'broker' }) })
+      opened.push(() => (embedded as EmbeddedBroker).close())
+    }
+    const publicBrokerUrl = o.broker ?? (embedded as EmbeddedBroker).url
+    const brokerUrlFor = (role: Exclude<BrokerRole, 'drone'>): string =>
+      embedded ? urlWithCredentials(embedded.url, own.get(role) as BrokerUser) : publicBrokerUrl
+    const connect = async (role: 'engine' | 'gateway'): Promise<MqttClient> => {
+      const c = await connectMqtt(brokerUrlFor(role), clientId(role))
       opened.push(() => c.endAsync())
       return c
     }
@@ -56,11 +87,12 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     opened.push(() => engine.close())
     const gatewayClient = await connect('gateway')
     const gateway = await startGateway({
+      ...o.gateway,
       mqtt: gatewayClient, topics, engine: engine.engine, host: o.host, httpPort: o.httpPort, wsPort: o.wsPort,
-      apiKey: o.apiKey, trackingSecret: randomBytes(32), logger: o.logger.child({ part: 'gateway' }),
+      apiKey: o.apiKey, trackingSecret: o.trackingSecret ?? randomBytes(32), logger: o.logger.child({ part: 'gateway' }),
     })
     opened.push(() => gateway.close())
-    return { brokerUrl, topics, embedded, engine, gateway, close: closeAll }
+    return { brokerUrl: brokerUrlFor('admin'), publicBrokerUrl, brokerUrlFor, topics, embedded, engine, gateway, close: closeAll }
   } catch (err) {
     await closeAll()
     throw err

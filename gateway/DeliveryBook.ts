@@ -32,6 +32,9 @@ export interface DeliveryBookOptions {
 export class DeliveryBook {
   private readonly deliveries = new Map<string, DeliverySnapshot>()
   private readonly listeners = new Map<string, Set<DeliveryListener>>()
+  /** Creation order, for stable list cursors (Map order is insertion order, so this only grows along it). */
+  private readonly seqOf = new Map<string, number>()
+  private seq = 0
   private readonly now: () => number
   private readonly max: number
   /** Events and tracking for deliveries this book never saw created (e.g. after a gateway restart). */
@@ -142,6 +145,18 @@ export class DeliveryBook {
     }
   }
 
+  /**
+   * Deliveries newest first, optionally of one status, each with its list key:
+   * the creation sequence, zero-padded so that keys compare as strings.
+   */
+  list(status?: DeliveryStatus): Array<{ key: string; delivery: DeliverySnapshot }> {
+    const out: Array<{ key: string; delivery: DeliverySnapshot }> = []
+    for (const d of this.deliveries.values()) {
+      if (status === undefined || d.status === status) out.push({ key: String(this.seqOf.get(d.id) ?? 0).padStart(12, '0'), delivery: d })
+    }
+    return out.reverse()
+  }
+
   /** Counts by status, for logs and tests. */
   countByStatus(): Record<DeliveryStatus, number> {
     const c: Record<DeliveryStatus, number> = { Created: 0, HeadedToPickup: 0, HeadedToDropoff: 0, Completed: 0, Cancelled: 0, Failed: 0 }
@@ -156,6 +171,7 @@ export class DeliveryBook {
       droneId: null, position: null, eta: null, createdAt: t, updatedAt: t, history: [],
     }
     this.deliveries.set(d.id, s)
+    this.seqOf.set(d.id, ++this.seq)
     if (this.deliveries.size > this.max) this.evict()
     return s
   }
@@ -170,7 +186,10 @@ export class DeliveryBook {
       }
     }
     victim ??= this.deliveries.keys().next().value
-    if (victim !== undefined) this.deliveries.delete(victim)
+    if (victim !== undefined) {
+      this.deliveries.delete(victim)
+      this.seqOf.delete(victim)
+    }
   }
 
   private emit(id: string, msg: Parameters<DeliveryListener>[0]): void {

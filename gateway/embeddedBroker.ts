@@ -1,21 +1,66 @@
 import { createServer, type Server } from 'node:net'
-import { Aedes } from 'aedes'
+import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes'
+import type { Logger } from 'pino'
+import type { BrokerIdentity, BrokerPolicy } from './brokerPolicy.js'
 import { listenOn } from './listenOn.js'
 
 export interface EmbeddedBroker {
-  /** `mqtt://127.0.0.1:PORT`, ready for any MQTT client. */
+  /** `mqtt://127.0.0.1:PORT`, without credentials. */
   url: string
   port: number
   aedes: Aedes
   close(): Promise<void>
 }
 
+export interface EmbeddedBrokerOptions {
+  port: number
+  host?: string
+  flag?: string
+  /** Without a policy every client may connect and do anything (tests of other parts). */
+  policy?: BrokerPolicy
+  logger?: Logger | undefined
+}
+
+/** aedes answers CONNACK with this code when authenticate fails with it (MQTT 3.1.1: bad user name or password). */
+const BAD_USERNAME_OR_PASSWORD = 4
+
+/** The aedes hooks that ask the policy; the identity of each client is kept beside it, not on it. */
+function policyHooks(policy: BrokerPolicy, log: Logger | undefined): Partial<AedesOptions> {
+  const identities = new WeakMap<Client, BrokerIdentity>()
+  return {
+    authenticate(client, username, password, done) {
+      const who = policy.authenticate(username, password)
+      if (!who) {
+        log?.warn({ clientId: client.id, username }, 'broker: refused a client with bad credentials')
+        const err = Object.assign(new Error('bad user name or password'), { returnCode: BAD_USERNAME_OR_PASSWORD }) as AuthenticateError
+        return done(err, false)
+      }
+      identities.set(client, who)
+      done(null, true)
+    },
+    // A refused publish closes the client's connection (MQTT 3.1.1 has no negative PUBACK), and nobody gets the message.
+    authorizePublish(client, packet, done) {
+      const who = client ? identities.get(client) : undefined
+      if (who && policy.mayPublish(who, packet.topic)) return done(null)
+      log?.warn({ clientId: client?.id, username: who?.username, topic: packet.topic }, 'broker: refused a publish')
+      done(new Error(`${who?.username ?? 'this client'} may not publish on ${packet.topic}`))
+    },
+    // A refused subscription gets a failure return code in SUBACK (null subscription); the client stays connected.
+    authorizeSubscribe(client, sub, done) {
+      const who = identities.get(client)
+      if (who && policy.maySubscribe(who, sub.topic)) return done(null, sub)
+      log?.warn({ clientId: client.id, username: who?.username, topic: sub.topic }, 'broker: refused a subscription')
+      done(null, null)
+    },
+  }
+}
+
 /**
  * Starts an aedes broker on a TCP port (0 picks a free one). A port in use is
  * reported as a DronefleetError naming `flag`, so the user knows what to change.
  */
-export async function startEmbeddedBroker(opts: { port: number; host?: string; flag?: string }): Promise<EmbeddedBroker> {
-  const aedes = await Aedes.createBroker()
+export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  const aedes = await Aedes.createBroker(opts.policy ? policyHooks(opts.policy, opts.logger) : {})
   // Small packets (telemetry, lockstep clock) must not wait for Nagle's algorithm.
   const server: Server = createServer((socket) => {
     socket.setNoDelay(true)

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { DELIVERY_STATUSES } from '../protocol/events.js'
 import type { TelemetryRejectReason } from '../protocol/telemetry.js'
 import type { EngineStats } from '../protocol/views.js'
@@ -6,7 +6,18 @@ import type { EngineStats } from '../protocol/views.js'
 export interface GatewayMetrics {
   registry: Registry
   deliveriesAccepted: Counter
+  /** Delivery requests refused with 503 because the engine was behind. */
+  deliveriesShed: Counter
   httpRequests: Counter<'route' | 'status'>
+  /** Telemetry event time → the tracking message handed to a WebSocket, seconds. */
+  pipelineLatency: Histogram
+  /** Request accepted (PUBACK) → DroneAssigned seen by the gateway, seconds. */
+  assignmentLatency: Histogram
+}
+
+/** The engine's lag, 0 when its stats do not say (an engine view without `lagMs`). */
+export function engineLagMs(s: EngineStats): number {
+  return 'lagMs' in s && typeof s.lagMs === 'number' && Number.isFinite(s.lagMs) ? s.lagMs : 0
 }
 
 const REJECT_REASONS: readonly TelemetryRejectReason[] = ['malformed', 'missing', 'type', 'range', 'topic']
@@ -18,11 +29,15 @@ const REJECT_REASONS: readonly TelemetryRejectReason[] = ['malformed', 'missing'
  */
 export interface SocketCounts {
   clients(): number
+  fleetClients(): number
   skipped(): number
 }
 
-/** `ws` returns the tracking socket once it listens (the registry exists before it does). */
-export function createMetrics(o: { stats: () => EngineStats; ws: () => SocketCounts | undefined }): GatewayMetrics {
+/**
+ * `ws` returns the tracking socket once it listens (the registry exists before it does);
+ * `pending` is the ingestion backlog (published requests the engine has not confirmed).
+ */
+export function createMetrics(o: { stats: () => EngineStats; ws: () => SocketCounts | undefined; pending: () => number }): GatewayMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'dronefleet_' })
   const registers = [registry]
@@ -78,8 +93,26 @@ export function createMetrics(o: { stats: () => EngineStats; ws: () => SocketCou
       this.set(o.ws()?.clients() ?? 0)
     },
   })
+  new Gauge({
+    name: 'dronefleet_ws_fleet_clients', help: 'Open WebSocket /v1/fleet connections', registers,
+    collect() {
+      this.set(o.ws()?.fleetClients() ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'dronefleet_ingest_pending', help: 'Delivery requests published but not yet confirmed by the engine (DeliveryCreated)', registers,
+    collect() {
+      this.set(o.pending())
+    },
+  })
+  new Gauge({
+    name: 'dronefleet_engine_lag_seconds', help: 'How far the engine is behind the telemetry it has received', registers,
+    collect() {
+      this.set(engineLagMs(stats()) / 1000)
+    },
+  })
   new Counter({
-    name: 'dronefleet_ws_tracking_skipped_total', help: 'Tracking messages not sent to a slow WebSocket client (it gets the next one)', registers,
+    name: 'dronefleet_ws_tracking_skipped_total', help: 'Tracking messages a slow WebSocket client never got because a newer one replaced them', registers,
     collect() {
       this.reset()
       this.inc(o.ws()?.skipped() ?? 0)
@@ -88,8 +121,23 @@ export function createMetrics(o: { stats: () => EngineStats; ws: () => SocketCou
   const deliveriesAccepted = new Counter({
     name: 'dronefleet_deliveries_accepted_total', help: 'Delivery requests the gateway accepted and handed to the broker', registers,
   })
+  const deliveriesShed = new Counter({
+    name: 'dronefleet_deliveries_shed_total', help: 'Delivery requests refused with 503 because the engine was behind', registers,
+  })
   const httpRequests = new Counter<'route' | 'status'>({
     name: 'dronefleet_http_requests_total', help: 'HTTP requests, by route pattern and status code', labelNames: ['route', 'status'], registers,
   })
-  return { registry, deliveriesAccepted, httpRequests }
+  const pipelineLatency = new Histogram({
+    name: 'dronefleet_pipeline_latency_seconds',
+    help: 'Telemetry event time to the tracking message handed to a WebSocket client (meaningful when drones stamp wall-clock time)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  })
+  const assignmentLatency = new Histogram({
+    name: 'dronefleet_assignment_latency_seconds',
+    help: 'Delivery request accepted to DroneAssigned seen by the gateway',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers,
+  })
+  return { registry, deliveriesAccepted, deliveriesShed, httpRequests, pipelineLatency, assignmentLatency }
 }

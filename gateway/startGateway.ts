@@ -1,20 +1,24 @@
+import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { DronefleetError, ErrorCodes } from '../protocol/errors.js'
-import { decodeDeliveryEvent } from '../protocol/events.js'
+import { decodeDeliveryEvent, type DeliveryEvent } from '../protocol/events.js'
 import type { Topics } from '../protocol/topics.js'
 import { decodeTracking } from '../protocol/tracking.js'
 import { bearerAuth } from './bearerAuth.js'
 import { DeliveryBook } from './DeliveryBook.js'
 import type { EngineView } from './EngineView.js'
+import { IngestLimiter } from './IngestLimiter.js'
 import { createMetrics } from './metrics.js'
+import { registerOpenApi } from './openApi.js'
 import { problem, schemaErrorFormatter, sendProblem } from './problem.js'
 import { registerDeliveryRoutes } from './routes/deliveries.js'
 import { registerDroneRoutes } from './routes/drones.js'
 import { registerHealthRoutes } from './routes/health.js'
+import { registerTrackingPage } from './routes/trackingPage.js'
 import { startTrackingSocket, type TrackingSocket } from './trackingSocket.js'
 
 export interface GatewayOptions {
@@ -38,6 +42,16 @@ export interface GatewayOptions {
   logger?: Logger | false
   /** How long POST/DELETE wait for the broker's PUBACK before answering 503. Default 5000. */
   publishTimeoutMs?: number
+  /** Delivery requests that may wait for the engine's DeliveryCreated before POST answers 503. Default 1000. */
+  maxPendingRequests?: number
+  /** /readyz fails while the engine lags more than this. Default 5000 ms. */
+  maxEngineLagMs?: number
+  /** WebSocket ping interval; a client that misses a pong is closed. Default 30 s, 0 disables. */
+  heartbeatMs?: number
+  /** How often /v1/fleet sends the fleet. Default 1000 ms. */
+  fleetIntervalMs?: number
+  /** A tracking client with more unsent bytes than this gets only the newest tracking message. Default 64 KiB. */
+  coalesceAboveBytes?: number
 }
 
 export interface Gateway {
@@ -48,6 +62,8 @@ export interface Gateway {
   metrics: Registry
   close(): Promise<void>
 }
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
 /** URLs must name a host a client can dial, not a wildcard bind address. */
 function urlHost(host: string): string {
@@ -63,7 +79,18 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const { topics, mqtt } = o
   const book = new DeliveryBook({ now })
   let socket: TrackingSocket | undefined
-  const metrics = createMetrics({ stats: () => o.engine.stats(), ws: () => socket })
+  const limiter = new IngestLimiter({ maxPending: o.maxPendingRequests ?? 1000, now })
+  const metrics = createMetrics({ stats: () => o.engine.stats(), ws: () => socket, pending: () => limiter.size })
+
+  /** Side effects of an event before the book applies it: the ingestion window and assignment latency. */
+  const observe = (e: DeliveryEvent): void => {
+    if (e.type === 'DeliveryCreated') limiter.release(e.deliveryId)
+    else if (e.type === 'DroneAssigned') {
+      const before = book.get(e.deliveryId)
+      // The first assignment only: a reassignment measures something else.
+      if (before && before.status === 'Created') metrics.assignmentLatency.observe(Math.max(0, now() - before.createdAt) / 1000)
+    }
+  }
 
   // The read model: everything the engine says about deliveries. Bad payloads are logged and dropped, never thrown.
   const onMessage = (topic: string, payload: Buffer): void => {
@@ -72,7 +99,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     try {
       if (topic === topics.deliveryEvents(id)) {
         const e = decodeDeliveryEvent(payload)
-        if (e && e.deliveryId === id) book.apply(e)
+        if (e && e.deliveryId === id) {
+          observe(e)
+          book.apply(e)
+        }
         else log?.warn({ topic }, 'ignored a payload that is not a delivery event for this topic')
       } else if (topic === topics.tracking(id)) {
         const m = decodeTracking(payload)
@@ -108,17 +138,22 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   })
 
   let wsUrl = ''
+  let httpUrl = ''
+  let wsPort = 0
   const auth = bearerAuth(o.apiKey)
-  registerHealthRoutes(app, { mqtt, registry: metrics.registry })
+  await registerOpenApi(app, { version: VERSION })
+  registerHealthRoutes(app, { mqtt, registry: metrics.registry, stats: () => o.engine.stats(), maxEngineLagMs: o.maxEngineLagMs ?? 5000 })
   registerDroneRoutes(app, { engine: o.engine, auth })
   registerDeliveryRoutes(app, {
-    mqtt, topics, book, metrics, auth,
+    mqtt, topics, book, metrics, auth, limiter,
     trackingSecret: o.trackingSecret,
     trackingTokenTtlS: o.trackingTokenTtlS ?? 24 * 3600,
     now,
     wsUrl: () => wsUrl,
+    httpUrl: () => httpUrl,
     publishTimeoutMs: o.publishTimeoutMs ?? 5000,
   })
+  registerTrackingPage(app, { book, trackingSecret: o.trackingSecret, now, wsPort: () => wsPort })
 
   const detach = async (): Promise<void> => {
     mqtt.off('message', onMessage)
@@ -139,14 +174,19 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const httpPort = (app.server.address() as AddressInfo).port
 
   try {
-    socket = await startTrackingSocket({ host, port: o.wsPort, book, trackingSecret: o.trackingSecret, now, logger: log })
+    socket = await startTrackingSocket({
+      host, port: o.wsPort, book, trackingSecret: o.trackingSecret, now, logger: log, engine: o.engine, apiKey: o.apiKey,
+      heartbeatMs: o.heartbeatMs, fleetIntervalMs: o.fleetIntervalMs, coalesceAboveBytes: o.coalesceAboveBytes,
+      onTrackingSent: (ts) => metrics.pipelineLatency.observe(Math.max(0, now() - ts) / 1000),
+    })
   } catch (err) {
     await app.close().catch(() => {})
     await detach()
     throw err
   }
+  wsPort = socket.port
   wsUrl = `ws://${urlHost(host)}:${socket.port}`
-  const httpUrl = `http://${urlHost(host)}:${httpPort}`
+  httpUrl = `http://${urlHost(host)}:${httpPort}`
   log?.info({ httpUrl, wsUrl }, 'gateway listening')
 
   let closing: Promise<void> | undefined

@@ -2,8 +2,11 @@ import uWS from 'uWebSockets.js'
 import type pino from 'pino'
 import { DronefleetError, ErrorCodes } from '../protocol/errors.js'
 import { isTerminal } from '../protocol/events.js'
-import type { TrackMessage } from '../protocol/tracking.js'
-import type { DeliveryBook } from './DeliveryBook.js'
+import type { TrackingMessage, TrackMessage } from '../protocol/tracking.js'
+import type { DeliveryBook, DeliveryListener } from './DeliveryBook.js'
+import type { EngineView } from './EngineView.js'
+import { registerFleetSocket, type FleetSocket } from './fleetSocket.js'
+import { startHeartbeat, type Heartbeat } from './heartbeat.js'
 import { verifyTrackingToken } from './trackingToken.js'
 
 export interface TrackingSocketOptions {
@@ -13,14 +16,25 @@ export interface TrackingSocketOptions {
   trackingSecret: Buffer
   now: () => number
   logger?: pino.Logger | undefined
-  /** Above this many buffered bytes a client skips tracking messages until it drains. */
-  skipAboveBytes?: number
+  /** Above this many unsent bytes a client stops getting tracking messages; it keeps only the latest and gets it on drain. */
+  coalesceAboveBytes?: number
+  /** Ping every client this often; one that has not answered the previous ping is closed. Default 30 s, 0 disables. */
+  heartbeatMs?: number
+  /** For /v1/fleet. */
+  engine: EngineView
+  /** Bearer key for /v1/fleet; null leaves it open, like the REST routes. */
+  apiKey: string | null
+  /** How often /v1/fleet sends the whole fleet. Default 1000 ms. */
+  fleetIntervalMs?: number
+  /** Called once per tracking message, when it has been handed to the first client's socket: its telemetry event time. */
+  onTrackingSent?: (eventTs: number) => void
 }
 
 export interface TrackingSocket {
   port: number
   clients(): number
-  /** Tracking messages not sent because a client was too slow. */
+  fleetClients(): number
+  /** Tracking messages a slow client never got because a newer one replaced them. */
   skipped(): number
   close(): void
 }
@@ -28,22 +42,41 @@ export interface TrackingSocket {
 interface Client {
   deliveryId: string
   stop?: () => void
+  /** The newest tracking message this client has not been sent yet (it was behind). At most one: coalesced. */
+  pending?: TrackingMessage | undefined
+  alive: boolean
 }
 
-// Status messages are rare and must not be lost to a skip; uWS drops sends only beyond this hard bound.
+// Status messages are rare and must not be lost; uWS drops a send only beyond this hard bound.
 const MAX_BACKPRESSURE = 1024 * 1024
 
 /**
  * `ws://host:port/v1/track/{deliveryId}?token=…` on uWebSockets.js. The token
  * is checked in the upgrade handler, so a refused client never gets a socket.
- * Each client gets a snapshot, then tracking and status messages; slow
- * clients skip tracking messages (the next one supersedes them) rather than
- * growing a queue.
+ * Each client gets a snapshot, then tracking and status messages.
+ *
+ * A slow client is never queued for: once more than `coalesceAboveBytes` are
+ * unsent, it keeps only the newest tracking message and gets it when its
+ * socket drains. Each message is serialized once for all its clients, and a
+ * send never waits, so a slow client cannot delay anyone else.
  */
 export function startTrackingSocket(o: TrackingSocketOptions): Promise<TrackingSocket> {
-  const skipAbove = o.skipAboveBytes ?? 64 * 1024
+  const coalesceAbove = o.coalesceAboveBytes ?? 64 * 1024
   const sockets = new Set<uWS.WebSocket<Client>>()
   let skipped = 0
+  // One JSON string per message whatever the number of clients; one latency sample per message.
+  const encoded = new WeakMap<object, string>()
+  const encode = (msg: TrackMessage): string => {
+    let s = encoded.get(msg)
+    if (s === undefined) encoded.set(msg, (s = JSON.stringify(msg)))
+    return s
+  }
+  const observed = new WeakSet<object>()
+  const sent = (msg: TrackMessage): void => {
+    if (msg.type !== 'tracking' || observed.has(msg)) return
+    observed.add(msg)
+    o.onTrackingSent?.(msg.ts)
+  }
 
   const refuse = (res: uWS.HttpResponse, status: string, why: string): void => {
     res.cork(() => {
@@ -51,13 +84,24 @@ export function startTrackingSocket(o: TrackingSocketOptions): Promise<TrackingS
     })
   }
 
+  /** Sends the held-back tracking message, if any, now that there is room (or before a status, to keep order). */
+  const flush = (ws: uWS.WebSocket<Client>): void => {
+    const c = ws.getUserData()
+    const msg = c.pending
+    if (msg === undefined) return
+    c.pending = undefined
+    ws.send(encode(msg), false)
+    sent(msg)
+  }
+
   const app = uWS.App()
   app.ws<Client>('/v1/track/:id', {
     compression: uWS.DISABLED,
     maxPayloadLength: 1024, // clients have nothing to say
     maxBackpressure: MAX_BACKPRESSURE,
-    idleTimeout: 120,
-    sendPingsAutomatically: true,
+    // Liveness is the heartbeat's job (explicit pings, closes on a missing pong); uWS's idle timer is only a backstop.
+    idleTimeout: 0,
+    sendPingsAutomatically: false,
 
     upgrade(res, req, context) {
       // Everything below is synchronous, so the response cannot be aborted under us;
@@ -80,7 +124,7 @@ export function startTrackingSocket(o: TrackingSocketOptions): Promise<TrackingS
       }
       // Checked after the token, so only a token holder can learn whether a delivery exists.
       if (!o.book.get(deliveryId)) return refuse(res, '404 Not Found', 'unknown delivery\n')
-      res.cork(() => res.upgrade<Client>({ deliveryId }, key, protocol, extensions, context))
+      res.cork(() => res.upgrade<Client>({ deliveryId, alive: true }, key, protocol, extensions, context))
     },
 
     open(ws) {
@@ -88,20 +132,35 @@ export function startTrackingSocket(o: TrackingSocketOptions): Promise<TrackingS
       const client = ws.getUserData()
       const snapshot = o.book.get(client.deliveryId)
       if (!snapshot) return ws.end(1011, 'delivery forgotten')
-      send(ws, { type: 'snapshot', delivery: snapshot })
+      ws.send(JSON.stringify({ type: 'snapshot', delivery: snapshot } satisfies TrackMessage), false)
       if (isTerminal(snapshot.status)) return ws.end(1000, `delivery ${snapshot.status}`)
-      client.stop = o.book.subscribe(client.deliveryId, (msg) => {
+      const listener: DeliveryListener = (msg) => {
         if (msg.type === 'tracking') {
-          if (ws.getBufferedAmount() > skipAbove) {
-            skipped++
+          if (client.pending !== undefined) skipped++ // superseded, whatever happens next
+          if (ws.getBufferedAmount() > coalesceAbove) {
+            client.pending = msg
             return
           }
-          send(ws, msg)
+          client.pending = undefined
+          ws.send(encode(msg), false)
+          sent(msg)
         } else {
-          send(ws, msg)
+          ws.cork(() => {
+            flush(ws)
+            ws.send(encode(msg), false)
+          })
           if (isTerminal(msg.status)) ws.end(1000, `delivery ${msg.status}`)
         }
-      })
+      }
+      client.stop = o.book.subscribe(client.deliveryId, listener)
+    },
+
+    drain(ws) {
+      if (ws.getBufferedAmount() <= coalesceAbove) flush(ws)
+    },
+
+    pong(ws) {
+      ws.getUserData().alive = true
     },
 
     close(ws) {
@@ -109,19 +168,28 @@ export function startTrackingSocket(o: TrackingSocketOptions): Promise<TrackingS
       ws.getUserData().stop?.()
     },
   })
-  app.any('/*', (res) => refuse(res, '404 Not Found', 'tracking lives at /v1/track/{deliveryId}?token=…\n'))
+
+  const fleet: FleetSocket = registerFleetSocket(app, {
+    engine: o.engine, apiKey: o.apiKey, intervalMs: o.fleetIntervalMs ?? 1000, now: o.now, logger: o.logger,
+  })
+  app.any('/*', (res) => refuse(res, '404 Not Found', 'tracking lives at /v1/track/{deliveryId}?token=…, the fleet at /v1/fleet\n'))
 
   return new Promise((resolve, reject) => {
     app.listen(o.host, o.port, (listenSocket) => {
       if (!listenSocket) {
+        fleet.close()
         reject(new DronefleetError(ErrorCodes.PORT_IN_USE, `cannot listen on ${o.host}:${o.port} (in use?); choose another with --ws-port`, '--ws-port', o.port))
         return
       }
+      const heartbeat: Heartbeat | undefined = o.heartbeatMs === 0 ? undefined : startHeartbeat(o.heartbeatMs ?? 30_000, () => [...sockets, ...fleet.sockets()])
       resolve({
         port: uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket),
         clients: () => sockets.size,
+        fleetClients: () => fleet.clients(),
         skipped: () => skipped,
         close() {
+          heartbeat?.stop()
+          fleet.close()
           uWS.us_listen_socket_close(listenSocket)
           // end() runs the close handler at once, which edits the set: iterate over a copy.
           for (const ws of [...sockets]) ws.end(1001, 'server shutting down')
@@ -132,14 +200,10 @@ export function startTrackingSocket(o: TrackingSocketOptions): Promise<TrackingS
 }
 
 /** A malformed %-escape must not throw inside a uWS callback (that would take the process down). */
-function safeDecode(s: string): string {
+export function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s)
   } catch {
     return s
   }
-}
-
-function send(ws: uWS.WebSocket<Client>, msg: TrackMessage): void {
-  ws.send(JSON.stringify(msg), false)
 }

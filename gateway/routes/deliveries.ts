@@ -1,3 +1,4 @@
+import type {} from '@fastify/swagger' // its FastifySchema additions: summary, tags, security
 import { createHash, randomBytes } from 'node:crypto'
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
@@ -6,36 +7,23 @@ import { ErrorCodes } from '../../protocol/errors.js'
 import { isTerminal } from '../../protocol/events.js'
 import type { DeliveryRequest } from '../../protocol/requests.js'
 import type { Topics } from '../../protocol/topics.js'
+import {
+  Accepted, CancelRequested, CreateDeliveryBody, DeliveryDetail, DeliveryStatus, DeliverySummary, IdParams, Problem,
+} from '../apiSchemas.js'
 import type { AuthHook } from '../bearerAuth.js'
 import type { DeliveryBook } from '../DeliveryBook.js'
 import { IdempotencyCache, type StoredResponse } from '../IdempotencyCache.js'
+import type { IngestLimiter } from '../IngestLimiter.js'
 import type { GatewayMetrics } from '../metrics.js'
+import { PageOf, PageQueryProps, pageRequest, paginate } from '../paginate.js'
 import { ProblemError } from '../problem.js'
 import { signTrackingToken } from '../trackingToken.js'
 
-const LatLon = Type.Object(
-  { lat: Type.Number({ minimum: -90, maximum: 90 }), lon: Type.Number({ minimum: -180, maximum: 180 }) },
-  { additionalProperties: false },
-)
-
-export const CreateDeliveryBody = Type.Object(
-  {
-    pickup: LatLon,
-    dropoff: LatLon,
-    weightKg: Type.Number({ exclusiveMinimum: 0, maximum: 100 }),
-    deadline: Type.Optional(
-      Type.Union([Type.String({ format: 'date-time' }), Type.Number({ minimum: 0, maximum: 8.64e15 }), Type.Null()], {
-        description: 'must be an ISO 8601 date-time with a time zone, or ms since the epoch',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-)
-export type CreateDeliveryBody = Static<typeof CreateDeliveryBody>
-
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
-type IdParams = Static<typeof IdParams>
 const CancelQuery = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 200 })) })
+const ListQuery = Type.Object({ status: Type.Optional(DeliveryStatus), ...PageQueryProps }, { additionalProperties: false })
+const problems = { 400: Problem, 401: Problem, 404: Problem, 409: Problem, 422: Problem, 503: Problem }
+const tags = ['deliveries']
+const security = [{ apiKey: [] }]
 
 export interface DeliveryRoutesDeps {
   mqtt: MqttClient
@@ -48,12 +36,18 @@ export interface DeliveryRoutesDeps {
   now: () => number
   /** The public WebSocket base URL, known only once the socket listens. */
   wsUrl: () => string
+  /** The public HTTP base URL, for links to the tracking page. */
+  httpUrl: () => string
   /** How long to wait for the broker's PUBACK before answering 503. */
   publishTimeoutMs: number
+  /** Requests published but not yet seen as DeliveryCreated: the engine's backlog. */
+  limiter: IngestLimiter
 }
 
 const unavailable = (detail: string): ProblemError =>
   new ProblemError(503, ErrorCodes.BROKER_UNAVAILABLE, detail, undefined, { 'retry-after': '1' })
+
+const notFound = (id: string): ProblemError => new ProblemError(404, ErrorCodes.NOT_FOUND, `no delivery with id ${JSON.stringify(id)}`)
 
 /**
  * Hands a request to the engine: QoS 1, and only once the broker has
@@ -86,16 +80,41 @@ export function registerDeliveryRoutes(app: FastifyInstance, d: DeliveryRoutesDe
 
   async function create(body: CreateDeliveryBody): Promise<StoredResponse> {
     const id = `del-${randomBytes(10).toString('hex')}`
+    // Refused before publishing: a full window means the engine has not caught up with what it already has.
+    if (!d.limiter.tryAcquire(id)) {
+      d.metrics.deliveriesShed.inc()
+      throw new ProblemError(503, ErrorCodes.BROKER_UNAVAILABLE,
+        `the engine is behind (${d.limiter.size} requests waiting, limit ${d.limiter.limit}); retry shortly`, undefined, { 'retry-after': '1' })
+    }
     const accepted = { id, pickup: body.pickup, dropoff: body.dropoff, weightKg: body.weightKg, deadline: deadlineMs(body.deadline) }
-    await publishRequest(d, { type: 'CreateDelivery', ...accepted })
+    try {
+      await publishRequest(d, { type: 'CreateDelivery', ...accepted })
+    } catch (err) {
+      d.limiter.release(id)
+      throw err
+    }
     const snapshot = d.book.accept(accepted)
     d.metrics.deliveriesAccepted.inc()
     const trackingToken = signTrackingToken(d.trackingSecret, id, d.now() + d.trackingTokenTtlS * 1000)
-    const trackingUrl = `${d.wsUrl()}/v1/track/${encodeURIComponent(id)}?token=${encodeURIComponent(trackingToken)}`
-    return { status: 202, body: { id, status: snapshot.status, trackingToken, trackingUrl } }
+    const q = `${encodeURIComponent(id)}?token=${encodeURIComponent(trackingToken)}`
+    return {
+      status: 202,
+      body: { id, status: snapshot.status, trackingToken, trackingUrl: `${d.wsUrl()}/v1/track/${q}`, trackingPage: `${d.httpUrl()}/track/${q}` },
+    }
   }
 
-  app.post<{ Body: CreateDeliveryBody }>('/v1/deliveries', { onRequest: d.auth, schema: { body: CreateDeliveryBody } }, async (request, reply) => {
+  app.post<{ Body: CreateDeliveryBody }>('/v1/deliveries', {
+    onRequest: d.auth,
+    schema: {
+      summary: 'Schedule a delivery',
+      description: 'Answers 202 once the broker has acknowledged the request (QoS 1); 503 with Retry-After when the broker is unreachable or the engine is behind. ' +
+        'An Idempotency-Key makes retries safe: the same key and body return the same delivery.',
+      tags, security,
+      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) }),
+      body: CreateDeliveryBody,
+      response: { 202: Accepted, ...problems },
+    },
+  }, async (request, reply) => {
     const key = request.headers['idempotency-key']
     let response: StoredResponse
     if (key === undefined) {
@@ -118,25 +137,42 @@ export function registerDeliveryRoutes(app: FastifyInstance, d: DeliveryRoutesDe
     return reply.code(response.status).header('location', `/v1/deliveries/${encodeURIComponent(id)}`).send(response.body)
   })
 
-  app.get<{ Params: IdParams }>('/v1/deliveries/:id', { onRequest: d.auth, schema: { params: IdParams } }, async (request) => {
+  app.get<{ Querystring: Static<typeof ListQuery> }>('/v1/deliveries', {
+    onRequest: d.auth,
+    schema: {
+      summary: 'List deliveries, newest first',
+      description: 'Cursor pagination: pass the nextCursor of a page as ?cursor= for the next one; it is null on the last page.',
+      tags, security, querystring: ListQuery, response: { 200: PageOf(DeliverySummary), ...problems },
+    },
+  }, async (request) => {
+    const page = paginate(d.book.list(request.query.status), (x) => x.key, pageRequest(request.query), (a, b) => (a > b ? -1 : a < b ? 1 : 0))
+    return { items: page.items.map((x) => x.delivery), nextCursor: page.nextCursor }
+  })
+
+  app.get<{ Params: IdParams }>('/v1/deliveries/:id', {
+    onRequest: d.auth,
+    schema: { summary: 'A delivery: status, drone, last position, ETA and event history', tags, security, params: IdParams, response: { 200: DeliveryDetail, ...problems } },
+  }, async (request) => {
     const snapshot = d.book.get(request.params.id)
-    if (!snapshot) throw new ProblemError(404, ErrorCodes.NOT_FOUND, `no delivery with id ${JSON.stringify(request.params.id)}`)
+    if (!snapshot) throw notFound(request.params.id)
     return snapshot
   })
 
-  app.delete<{ Params: IdParams; Querystring: Static<typeof CancelQuery> }>(
-    '/v1/deliveries/:id',
-    { onRequest: d.auth, schema: { params: IdParams, querystring: CancelQuery } },
-    async (request, reply) => {
-      const { id } = request.params
-      const snapshot = d.book.get(id)
-      if (!snapshot) throw new ProblemError(404, ErrorCodes.NOT_FOUND, `no delivery with id ${JSON.stringify(id)}`)
-      if (isTerminal(snapshot.status)) {
-        throw new ProblemError(409, ErrorCodes.REQUEST_INVALID, `delivery ${id} is already ${snapshot.status} and cannot be cancelled`)
-      }
-      await publishRequest(d, { type: 'CancelDelivery', id, reason: request.query.reason ?? 'cancelled by operator' })
-      // Accepted, not done: the engine decides, and DeliveryCancelled will follow on the events topic.
-      return reply.code(202).send({ id, status: snapshot.status, cancelRequested: true })
+  app.delete<{ Params: IdParams; Querystring: Static<typeof CancelQuery> }>('/v1/deliveries/:id', {
+    onRequest: d.auth,
+    schema: {
+      summary: 'Cancel a delivery',
+      description: 'Accepted, not done: DeliveryCancelled follows on the events topic and the tracking socket.',
+      tags, security, params: IdParams, querystring: CancelQuery, response: { 202: CancelRequested, ...problems },
     },
-  )
+  }, async (request, reply) => {
+    const { id } = request.params
+    const snapshot = d.book.get(id)
+    if (!snapshot) throw notFound(id)
+    if (isTerminal(snapshot.status)) {
+      throw new ProblemError(409, ErrorCodes.REQUEST_INVALID, `delivery ${id} is already ${snapshot.status} and cannot be cancelled`)
+    }
+    await publishRequest(d, { type: 'CancelDelivery', id, reason: request.query.reason ?? 'cancelled by operator' })
+    return reply.code(202).send({ id, status: snapshot.status, cancelRequested: true })
+  })
 }

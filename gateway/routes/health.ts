@@ -1,22 +1,41 @@
+import type {} from '@fastify/swagger' // its FastifySchema additions: summary, tags, security
 import type { FastifyInstance } from 'fastify'
 import type { MqttClient } from 'mqtt'
-import { ErrorCodes } from '../../protocol/errors.js'
 import type { Registry } from 'prom-client'
+import { ErrorCodes } from '../../protocol/errors.js'
+import type { EngineStats } from '../../protocol/views.js'
+import { engineLagMs } from '../metrics.js'
 import { ProblemError } from '../problem.js'
 
-/** Open routes for orchestrators and scrapers: liveness, readiness, Prometheus. */
-export function registerHealthRoutes(app: FastifyInstance, d: { mqtt: MqttClient; registry: Registry }): void {
-  app.get('/healthz', async () => ({ status: 'ok' }))
+export interface HealthDeps {
+  mqtt: MqttClient
+  registry: Registry
+  stats: () => EngineStats
+  /** /readyz fails while the engine lags more than this. */
+  maxEngineLagMs: number
+}
 
-  app.get('/readyz', async () => {
+const tags = ['health']
+
+/** Open routes for orchestrators and scrapers: liveness, readiness, Prometheus. */
+export function registerHealthRoutes(app: FastifyInstance, d: HealthDeps): void {
+  app.get('/healthz', { schema: { summary: 'Liveness: the process answers', tags } }, async () => ({ status: 'ok' }))
+
+  app.get('/readyz', {
+    schema: { summary: 'Readiness: connected to the broker and the engine is keeping up', description: '503 with the reason otherwise', tags },
+  }, async () => {
     if (!d.mqtt.connected) {
       const why = d.mqtt.reconnecting ? 'reconnecting to the message broker' : 'not connected to the message broker'
       throw new ProblemError(503, ErrorCodes.BROKER_UNAVAILABLE, why, undefined, { 'retry-after': '1' })
     }
-    return { status: 'ready' }
+    const lagMs = engineLagMs(d.stats())
+    if (lagMs > d.maxEngineLagMs) {
+      throw new ProblemError(503, ErrorCodes.BROKER_UNAVAILABLE, `the engine lags ${Math.round(lagMs)} ms behind its input (limit ${d.maxEngineLagMs} ms)`, undefined, { 'retry-after': '1' })
+    }
+    return { status: 'ready', engineLagMs: lagMs }
   })
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics, names prefixed dronefleet_', tags } }, async (_request, reply) => {
     const body = await d.registry.metrics()
     return reply.type(d.registry.contentType).send(body)
   })

@@ -1,0 +1,122 @@
+import { connectAsync, type MqttClient } from 'mqtt'
+import t from 'tap'
+import { brokerPolicy, covers, type BrokerUser } from '../gateway/brokerPolicy.js'
+import { parseBrokerUsers } from '../gateway/brokerUsers.js'
+import { startEmbeddedBroker } from '../gateway/embeddedBroker.js'
+import { topics } from '../protocol/topics.js'
+import { quietScenario, startTestService } from './helpers/service.js'
+
+const T = topics()
+
+/** SUBACK return codes (128 = refused); MQTT.js rejects when any is refused, with the SUBACK attached. */
+async function granted(c: MqttClient, filters: string[]): Promise<number[]> {
+  try {
+    return (await c.subscribeAsync(filters)).map((g) => g.qos)
+  } catch (err) {
+    const packet = (err as { packet?: { granted?: number[] } }).packet
+    if (!packet?.granted) throw err
+    return packet.granted
+  }
+}
+const users: BrokerUser[] = [
+  { username: 'd-1', password: 'drone-one-secret', role: 'drone' },
+  { username: 'd-2', password: 'drone-two-secret', role: 'drone' },
+  { username: 'engine', password: 'engine-secret', role: 'engine' },
+  { username: 'gateway', password: 'gateway-secret', role: 'gateway' },
+]
+
+t.test('covers: a grant covers a topic or filter only when it matches everything the filter can', async (t) => {
+  t.ok(covers('a/telemetry/+', 'a/telemetry/d-1'))
+  t.ok(covers('a/telemetry/+', 'a/telemetry/+'))
+  t.notOk(covers('a/telemetry/+', 'a/telemetry/#'), '# reaches deeper levels than +')
+  t.notOk(covers('a/telemetry/d-1', 'a/telemetry/+'), 'a wildcard filter is more than one drone')
+  t.notOk(covers('a/telemetry/d-1', 'a/telemetry/d-1/x'))
+  t.notOk(covers('a/telemetry/d-1', 'a/telemetry'))
+  t.ok(covers('#', 'anything/at/all'))
+})
+
+t.test('the policy: drones own their topics, each service only its own', async (t) => {
+  const p = brokerPolicy(users, T)
+  t.equal(p.authenticate('d-1', 'wrong-password'), undefined)
+  t.equal(p.authenticate('nobody', 'drone-one-secret'), undefined)
+  t.equal(p.authenticate(undefined, undefined), undefined)
+  const d1 = p.authenticate('d-1', Buffer.from('drone-one-secret'))
+  t.same(d1, { username: 'd-1', role: 'drone' })
+  if (!d1) return
+  t.ok(p.mayPublish(d1, T.telemetry('d-1')))
+  t.notOk(p.mayPublish(d1, T.telemetry('d-2')))
+  t.notOk(p.mayPublish(d1, T.requests))
+  t.ok(p.maySubscribe(d1, T.commands('d-1')))
+  t.notOk(p.maySubscribe(d1, T.commands('d-2')))
+  t.notOk(p.maySubscribe(d1, T.commandsAll))
+  const gw = p.authenticate('gateway', 'gateway-secret')
+  if (!gw) return t.fail('gateway authenticates')
+  t.ok(p.mayPublish(gw, T.requests))
+  t.notOk(p.mayPublish(gw, T.telemetry('d-1')), 'the gateway cannot pose as a drone')
+  t.ok(p.maySubscribe(gw, T.deliveryEventsAll))
+})
+
+t.test('a users file is validated with the field and value named', async (t) => {
+  t.same(parseBrokerUsers({ users: [{ username: 'd-9', password: '12345678', role: 'drone' }] }, 'u.json'), [
+    { username: 'd-9', password: '12345678', role: 'drone' },
+  ])
+  t.throws(() => parseBrokerUsers({ users: [{ username: 'd-9', password: '12345678', role: 'pilot' }] }, 'u.json'), {
+    code: 'DF_FLAG_INVALID', message: /u\.json: users\[0\]\.role must be one of admin, engine, gateway, sim, drone, got "pilot"/,
+  })
+  t.throws(() => parseBrokerUsers({ users: [{ username: 'd/+', password: '12345678', role: 'drone' }] }, 'u.json'), {
+    message: /users\[0\]\.username must be the drone id .*got "d\/\+"/,
+  })
+  t.throws(() => parseBrokerUsers({ users: [{ username: 'd-1', password: 'short', role: 'drone' }] }, 'u.json'), {
+    message: /users\[0\]\.password must be a string of at least 8 characters/,
+  })
+  t.throws(() => parseBrokerUsers({}, 'u.json'), { message: /u\.json: users must be a list/ })
+})
+
+t.test('over real sockets: a drone cannot publish on another drone\'s topic nor read its commands', async (t) => {
+  const broker = await startEmbeddedBroker({ port: 0, policy: brokerPolicy(users, T) })
+  const clients: MqttClient[] = []
+  t.teardown(async () => {
+    for (const c of clients) await c.endAsync(true).catch(() => {})
+    await broker.close()
+  })
+  const connect = async (username: string, password: string): Promise<MqttClient> => {
+    const c = await connectAsync(broker.url, { username, password, reconnectPeriod: 0 })
+    clients.push(c)
+    return c
+  }
+
+  await t.rejects(connectAsync(broker.url, { reconnectPeriod: 0 }), /Not authorized|Bad username or password/i, 'anonymous is refused')
+  await t.rejects(connectAsync(broker.url, { username: 'd-1', password: 'guess', reconnectPeriod: 0 }), /Bad username or password/i, 'a wrong password is refused')
+
+  const engine = await connect('engine', 'engine-secret')
+  const seen: string[] = []
+  engine.on('message', (topic, payload) => seen.push(`${topic} ${payload.toString()}`))
+  await engine.subscribeAsync(T.telemetryAll, { qos: 1 })
+
+  const d1 = await connect('d-1', 'drone-one-secret')
+  await d1.publishAsync(T.telemetry('d-1'), 'own', { qos: 1 })
+  t.same(await granted(d1, [T.commands('d-1'), T.commands('d-2'), T.commandsAll]), [0, 128, 128], 'its own commands yes; another drone\'s or everyone\'s no')
+
+  const closed = new Promise<void>((resolve) => d1.once('close', () => resolve()))
+  d1.publish(T.telemetry('d-2'), 'forged', { qos: 1 })
+  await closed
+  t.pass('publishing on another drone\'s topic closes the connection')
+
+  // A marker after the forgery: once it arrives, the forgery would have arrived before it.
+  const d2 = await connect('d-2', 'drone-two-secret')
+  await d2.publishAsync(T.telemetry('d-2'), 'marker', { qos: 1 })
+  for (let i = 0; i < 100 && !seen.some((s) => s.endsWith('marker')); i++) await new Promise((r) => setTimeout(r, 10))
+  t.same(seen, [`${T.telemetry('d-1')} own`, `${T.telemetry('d-2')} marker`], 'the forged sample never reached the engine')
+})
+
+t.test('the service runs on the authenticated embedded broker; each part has its own credentials', async (t) => {
+  const service = await startTestService(quietScenario())
+  t.teardown(() => service.close())
+  t.notMatch(service.publicBrokerUrl, /@/, 'the printable URL carries no credentials')
+  await t.rejects(connectAsync(service.publicBrokerUrl, { reconnectPeriod: 0 }), /Not authorized|Bad username or password/i)
+  const gw = await connectAsync(service.brokerUrlFor('gateway'), { reconnectPeriod: 0 })
+  t.teardown(() => gw.endAsync(true))
+  t.same(await granted(gw, [service.topics.deliveryEventsAll, service.topics.telemetryAll]), [0, 128], 'the gateway user reads delivery events, not telemetry')
+  const ready = await fetch(`${service.gateway.httpUrl}/readyz`)
+  t.equal(ready.status, 200, 'engine and gateway connected with their own users')
+})
