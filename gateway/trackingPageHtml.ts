@@ -201,7 +201,13 @@ function onMessage(m) {
     drawMap();
   } else if (m.type === 'status') {
     showStatus(m.status);
-    if (m.event && m.event.type === 'DroneAssigned') setEta(m.event.eta, m.event.ts);
+    const e = m.event || {};
+    if (e.type === 'DroneAssigned') setEta(e.eta, e.ts);
+    if (e.type === 'DeliveryRescheduled' && state.delivery) {
+      state.delivery.dropoff = e.dropoff;
+      fit([e.dropoff]);
+      drawMap();
+    }
     tick();
   }
 }

@@ -74,7 +74,7 @@ t.test('/docs/json is an OpenAPI document built from the validation schemas', as
     components: { securitySchemes: Record<string, unknown> }
   }
   t.match(doc.openapi, /^3\./)
-  for (const [path, method] of [['/v1/deliveries', 'post'], ['/v1/deliveries', 'get'], ['/v1/deliveries/{id}', 'get'], ['/v1/deliveries/{id}', 'delete'], ['/v1/drones', 'get'], ['/healthz', 'get'], ['/readyz', 'get'], ['/track/{id}', 'get']] as const) {
+  for (const [path, method] of [['/v1/deliveries', 'post'], ['/v1/deliveries', 'get'], ['/v1/deliveries/{id}', 'get'], ['/v1/deliveries/{id}', 'delete'], ['/v1/deliveries/{id}', 'patch'], ['/v1/drones', 'get'], ['/healthz', 'get'], ['/readyz', 'get'], ['/track/{id}', 'get']] as const) {
     t.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path} is documented`)
   }
   const body = doc.paths['/v1/deliveries']?.post?.requestBody?.content['application/json']?.schema
@@ -188,4 +188,44 @@ t.test('metrics: assignment latency, pipeline latency, event-loop lag, WebSocket
   t.match(metrics, /^dronefleet_nodejs_eventloop_lag_p99_seconds /m)
   t.match(metrics, /^dronefleet_ws_clients 0$/m)
   t.match(metrics, /^dronefleet_ws_fleet_clients 0$/m)
+})
+
+t.test('PATCH /v1/deliveries/{id} publishes RescheduleDelivery once the broker has it', async (t) => {
+  const g = await gateway()
+  const patch = (id: string, body: unknown): Promise<Response> =>
+    fetch(`${g.httpUrl}/v1/deliveries/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const { id } = (await (await post(g)).json()) as { id: string }
+  const dropoff = { lat: 47.63, lon: -122.34 }
+  const res = await patch(id, { dropoff, deadline: '2030-01-01T12:00:00Z' })
+  t.equal(res.status, 202)
+  t.same(await res.json(), { id, status: 'Created', rescheduleRequested: true })
+  const published = await until(() => requests.find((r) => r.id === id && r.type === 'RescheduleDelivery'), 'the request')
+  t.same(published, { type: 'RescheduleDelivery', id, dropoff, deadline: Date.parse('2030-01-01T12:00:00Z') })
+
+  t.equal((await patch(id, { deadline: null })).status, 202, 'null removes the deadline')
+  const cleared = await until(() => requests.filter((r) => r.id === id && r.type === 'RescheduleDelivery')[1], 'the second request')
+  t.same(cleared, { type: 'RescheduleDelivery', id, deadline: null }, 'absent fields stay absent: the engine keeps them')
+
+  const empty = await patch(id, {})
+  t.equal(empty.status, 400, 'nothing to change')
+  const unknown = await patch(id, { pickup: dropoff })
+  t.equal(unknown.status, 400)
+  t.match(await unknown.json(), { errors: [{ field: '/pickup', message: 'is not an allowed property' }] })
+  const bad = await patch(id, { dropoff: { lat: 47, lon: 200 } })
+  t.match(await bad.json(), { status: 400, errors: [{ field: '/dropoff/lon', value: 200 }] })
+  t.equal((await patch('del-nope', { deadline: null })).status, 404)
+
+  // The engine's event updates the read model.
+  await publish(created(id))
+  await publish({ type: 'DeliveryRescheduled', deliveryId: id, ts: 3, dropoff, deadline: null })
+  const snap = await until(async () => {
+    const s = (await (await fetch(`${g.httpUrl}/v1/deliveries/${id}`)).json()) as { dropoff: { lat: number }; history: unknown[] }
+    return s.history.length === 2 ? s : undefined
+  }, 'the rescheduled event')
+  t.same(snap.dropoff, dropoff)
+  await publish({ type: 'DeliveryCancelled', deliveryId: id, ts: 4, reason: 'test' })
+  await until(async () => ((await (await fetch(`${g.httpUrl}/v1/deliveries/${id}`)).json()) as { status: string }).status === 'Cancelled' || undefined, 'the cancel')
+  const ended = await patch(id, { deadline: null })
+  t.equal(ended.status, 409)
+  t.match(await ended.json(), { detail: /already Cancelled and cannot be rescheduled/ })
 })

@@ -8,7 +8,8 @@ import { isTerminal } from '../../protocol/events.js'
 import type { DeliveryRequest } from '../../protocol/requests.js'
 import type { Topics } from '../../protocol/topics.js'
 import {
-  Accepted, CancelRequested, CreateDeliveryBody, DeliveryDetail, DeliveryStatus, DeliverySummary, IdParams, Problem,
+  Accepted, CancelRequested, CreateDeliveryBody, DeliveryDetail, DeliveryStatus, DeliverySummary, IdParams, Problem, RescheduleBody,
+  RescheduleRequested,
 } from '../apiSchemas.js'
 import type { AuthHook } from '../bearerAuth.js'
 import type { DeliveryBook } from '../DeliveryBook.js'
@@ -70,7 +71,7 @@ async function publishRequest(d: DeliveryRoutesDeps, req: DeliveryRequest): Prom
   }
 }
 
-function deadlineMs(v: CreateDeliveryBody['deadline']): number | null {
+function deadlineMs(v: CreateDeliveryBody['deadline'] | RescheduleBody['deadline']): number | null {
   if (v === undefined || v === null) return null
   return typeof v === 'number' ? v : Date.parse(v)
 }
@@ -156,6 +157,29 @@ export function registerDeliveryRoutes(app: FastifyInstance, d: DeliveryRoutesDe
     const snapshot = d.book.get(request.params.id)
     if (!snapshot) throw notFound(request.params.id)
     return snapshot
+  })
+
+  app.patch<{ Params: IdParams; Body: RescheduleBody }>('/v1/deliveries/:id', {
+    onRequest: d.auth,
+    schema: {
+      summary: 'Reschedule a delivery: a new drop-off, a new deadline, or both',
+      description: 'Accepted, not done: the engine re-plans, and DeliveryRescheduled (or DeliveryFailed, when the new plan is impossible) follows.',
+      tags, security, params: IdParams, body: RescheduleBody, response: { 202: RescheduleRequested, ...problems },
+    },
+  }, async (request, reply) => {
+    const { id } = request.params
+    const snapshot = d.book.get(id)
+    if (!snapshot) throw notFound(id)
+    if (isTerminal(snapshot.status)) {
+      throw new ProblemError(409, ErrorCodes.REQUEST_INVALID, `delivery ${id} is already ${snapshot.status} and cannot be rescheduled`)
+    }
+    const { dropoff, deadline } = request.body
+    await publishRequest(d, {
+      type: 'RescheduleDelivery', id,
+      ...(dropoff !== undefined ? { dropoff } : {}),
+      ...(deadline !== undefined ? { deadline: deadlineMs(deadline) } : {}),
+    })
+    return reply.code(202).send({ id, status: snapshot.status, rescheduleRequested: true })
   })
 
   app.delete<{ Params: IdParams; Querystring: Static<typeof CancelQuery> }>('/v1/deliveries/:id', {
