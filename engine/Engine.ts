@@ -1,18 +1,19 @@
 import type { DroneCommand } from '../protocol/commands.js'
-import type { Eta } from '../protocol/eta.js'
 import type { DeliveryEvent, DeliveryStatus } from '../protocol/events.js'
 import { DELIVERY_STATUSES, isTerminal } from '../protocol/events.js'
-import { haversineM, type LatLon } from '../protocol/geo.js'
+import type { LatLon, Zone } from '../protocol/geo.js'
 import type { DroneProfile } from '../protocol/profile.js'
 import type { DeliveryRequest } from '../protocol/requests.js'
 import type { TelemetryRejectReason, TelemetrySample } from '../protocol/telemetry.js'
 import type { TrackingMessage } from '../protocol/tracking.js'
-import type { DroneView, EngineStats } from '../protocol/views.js'
-import { nextStatus } from './deliveryLifecycle.js'
-import { etaFrom, remainingSeconds } from './estimateEta.js'
+import type { DroneNear, DroneView, EngineStats } from '../protocol/views.js'
+import { Deliveries } from './Deliveries.js'
 import { FleetIndex } from './FleetIndex.js'
+import { Geofences } from './Geofences.js'
+import type { WindField } from './groundSpeed.js'
 import type { DeliveryRecord, TrackedDrone } from './records.js'
-import { batteryCovers, planTrip } from './tripPlan.js'
+import { RoutePlanner } from './RoutePlanner.js'
+import { Supervisor, type SupervisorOptions } from './Supervisor.js'
 
 /** Where the engine's decisions go; the MQTT adapter publishes them. */
 export interface EngineSink {
@@ -30,46 +31,70 @@ export interface EngineOptions {
   arrivalRadiusM?: number
   /** Register drones on their first sample (default) or ignore unknown ones. */
   autoRegister?: boolean
+  /** Zones known from the start (scenario or configuration); more arrive as AddZone requests. */
+  zones?: Zone[]
+  /** How far outside a zone a drone must be seen to have left it, m (geofence hysteresis). Default 30. */
+  geofenceExitBandM?: number
+  /** How far from no-fly zones routes keep, m. Default 60. */
+  zoneClearanceM?: number
+  /** Wind for ground speeds in plans and ETAs; still air when absent. */
+  wind?: WindField
+  /** How soon a drone must be due to release its package to be promised the next delivery, ms. Default 10 min. */
+  soonMs?: number
+  supervisor?: SupervisorOptions
 }
-
-/** How many nearest idle drones are checked for feasibility per request. */
-const CANDIDATES = 16
 
 /**
  * The engine's pure core: fleet and delivery state, driven by telemetry,
  * requests and the clock, with every decision sent to the sink. No I/O, no
- * timers: time is the event time of what it is given.
+ * timers: time is the event time of what it is given. Deliveries (dispatch,
+ * lifecycle, compensation) live in Deliveries; this class owns the fleet.
  */
 export class Engine {
-  private readonly profile: DroneProfile
-  private readonly depots: LatLon[]
-  private readonly sink: EngineSink
-  private readonly arrivalM: number
   private readonly autoRegister: boolean
   private readonly drones_ = new Map<string, TrackedDrone>()
-  private readonly deliveries = new Map<string, DeliveryRecord>()
   private readonly index = new FleetIndex<TrackedDrone>()
-  /** Deliveries waiting for a drone, oldest first. */
-  private readonly queue: string[] = []
+  private readonly geofences: Geofences
+  private readonly supervisor: Supervisor
+  private readonly desk: Deliveries
   private watermark = 0
-  private commandSeq = 0
-  private readonly counters: EngineStats
+  private readonly counters: Required<Omit<EngineStats, 'etaError' | 'zones' | 'dronesLostNow'>>
 
   constructor(o: EngineOptions) {
-    this.profile = o.profile
-    this.depots = o.depots
-    this.sink = o.sink
-    this.arrivalM = o.arrivalRadiusM ?? 30
     this.autoRegister = o.autoRegister ?? true
+    this.geofences = new Geofences({ exitBandM: o.geofenceExitBandM })
+    for (const z of o.zones ?? []) this.geofences.set(z)
+    this.supervisor = new Supervisor(o.supervisor)
     this.counters = {
       telemetryReceived: 0,
       telemetryRejected: { malformed: 0, missing: 0, type: 0, range: 0, topic: 0 },
       telemetryStale: 0,
+      telemetryDuplicate: 0,
+      telemetryOutOfOrder: 0,
+      telemetryUnknownDrone: 0,
       assignments: 0,
+      reassignments: 0,
       deliveriesByStatus: Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<DeliveryStatus, number>,
       watermark: 0,
       lagMs: 0,
+      dronesLost: 0,
+      dronesReconciled: 0,
+      geofenceEntered: 0,
+      geofenceExited: 0,
     }
+    this.desk = new Deliveries({
+      profile: o.profile,
+      depots: o.depots,
+      sink: o.sink,
+      arrivalM: o.arrivalRadiusM ?? 30,
+      fleet: this.index,
+      drones: this.drones_,
+      geofences: this.geofences,
+      routes: new RoutePlanner(this.geofences, { clearanceM: o.zoneClearanceM }),
+      wind: o.wind,
+      soonMs: o.soonMs ?? 600_000,
+      counters: this.counters,
+    })
   }
 
   /** Latest event time processed, ms since the epoch; 0 before anything arrived. */
@@ -83,20 +108,28 @@ export class Engine {
 
   /** Applies one validated sample; returns false when it was stale or from an unknown drone. */
   handleTelemetry(s: TelemetrySample): boolean {
-    this.counters.telemetryReceived++
+    const c = this.counters
+    c.telemetryReceived++
     let d = this.drones_.get(s.droneId)
-    // Whether this sample may let a waiting delivery go: a new drone, or one
-    // that became free, or whose battery rose while it waited.
-    const mayServe = !d || !this.isAvailable(d) || s.battery > d.battery
     if (d && s.seq <= d.seq) {
-      this.counters.telemetryStale++
+      c.telemetryStale++
+      if (s.seq === d.seq) c.telemetryDuplicate++
+      else c.telemetryOutOfOrder++
       return false
     }
+    // Whether this sample may let a waiting delivery go: a new drone, or one
+    // that became free, or whose battery rose while it waited.
+    const mayServe = !d || !this.desk.isAvailable(d) || s.battery > d.battery
     if (!d) {
-      if (!this.autoRegister) return false
+      if (!this.autoRegister) {
+        c.telemetryUnknownDrone++
+        return false
+      }
       const { droneId: id, ...fields } = s
-      d = { ...fields, id, deliveryId: null }
+      d = { ...fields, id, deliveryId: null, nextId: null, intervalMs: 0, lost: false, zones: null }
       this.drones_.set(d.id, d)
+    } else {
+      this.supervisor.observe(d, s.ts)
     }
     d.seq = s.seq
     d.ts = s.ts
@@ -108,39 +141,36 @@ export class Engine {
     d.battery = s.battery
     d.state = s.state
     this.index.set(d.id, d.lat, d.lon, d)
-    this.advanceClock(s.ts)
-    if (d.deliveryId) this.follow(d, this.deliveries.get(d.deliveryId))
-    if (mayServe && this.isAvailable(d) && this.queue.length > 0) this.dispatchQueue()
+    if (s.ts > this.watermark) this.watermark = s.ts
+    if (d.lost && s.state !== 'failed') this.reconcile(d)
+    else if (!d.lost && s.state === 'failed') this.lose(d, s.ts, 'reported failure')
+    if (this.geofences.size > 0 || d.zones !== null) this.checkZones(d)
+    this.desk.follow(d)
+    if (mayServe && this.desk.isAvailable(d)) this.desk.dispatchQueue(this.watermark)
     return true
   }
 
-  /** A delivery request from the gateway. `receivedAt` is used only before any telemetry set the clock. */
+  /** A request from the gateway. `receivedAt` is used only before any telemetry set the clock. */
   handleRequest(r: DeliveryRequest, receivedAt: number): void {
     const now = this.watermark || receivedAt
     switch (r.type) {
-      case 'CreateDelivery': {
-        if (this.deliveries.has(r.id)) return // a redelivered QoS 1 message: already handled
-        const rec: DeliveryRecord = {
-          id: r.id, status: 'Created', pickup: r.pickup, dropoff: r.dropoff, weightKg: r.weightKg,
-          deadline: r.deadline, createdAt: now, droneId: null, depot: null, dwellStart: null, eta: null,
-        }
-        this.deliveries.set(rec.id, rec)
-        this.counters.deliveriesByStatus.Created++
-        this.sink.event({ type: 'DeliveryCreated', deliveryId: rec.id, ts: now, pickup: rec.pickup, dropoff: rec.dropoff, weightKg: rec.weightKg, deadline: rec.deadline })
-        if (!this.assign(rec, now)) this.queue.push(rec.id)
+      case 'CreateDelivery':
+        this.desk.create(r, now)
         return
-      }
+      case 'CancelDelivery':
+        this.desk.cancel(r.id, r.reason, now)
+        return
       case 'RescheduleDelivery':
-        this.reschedule(r, now)
+        this.desk.reschedule(r, now)
         return
-      case 'CancelDelivery': {
-        const rec = this.deliveries.get(r.id)
-        if (!rec || isTerminal(rec.status)) return
-        const drone = rec.droneId ? this.drones_.get(rec.droneId) : undefined
-        if (!this.transition(rec, { type: 'DeliveryCancelled', deliveryId: rec.id, ts: now, reason: r.reason })) return
-        if (drone) this.release(drone, now)
+      case 'AddZone': {
+        const { type: _, ...zone } = r
+        this.geofences.set(zone)
         return
       }
+      case 'RemoveZone':
+        this.geofences.delete(r.id)
+        return
       default: {
         const never: never = r
         return never
@@ -148,24 +178,18 @@ export class Engine {
     }
   }
 
-  /** The clock moved to `t` (event time): fail queued deliveries whose deadline passed. */
+  /**
+   * The clock moved to `t` (event time): drones silent for longer than
+   * their limit are lost and their deliveries compensated; queued deliveries
+   * are retried, and fail once their deadline can no longer be met.
+   */
   advance(t: number): void {
-    this.advanceClock(t)
-    if (this.queue.length === 0) return
-    this.dispatchQueue()
-  }
-
-  drones(): DroneView[] {
-    return [...this.drones_.values()].map(toView)
-  }
-
-  drone(id: string): DroneView | undefined {
-    const d = this.drones_.get(id)
-    return d && toView(d)
-  }
-
-  delivery(id: string): Readonly<DeliveryRecord> | undefined {
-    return this.deliveries.get(id)
+    if (t > this.watermark) this.watermark = t
+    const now = this.watermark
+    for (const d of this.supervisor.silent(this.drones_.values(), now)) {
+      this.lose(d, now, `was silent for ${Math.round((now - d.ts) / 1000)} s (limit ${Math.round(this.supervisor.limitMs(d) / 1000)} s)`)
+    }
+    this.desk.dispatchQueue(now)
   }
 
   /**
@@ -177,202 +201,77 @@ export class Engine {
     this.counters.lagMs = ms
   }
 
+  drones(): DroneView[] {
+    return [...this.drones_.values()].map(toView)
+  }
+
+  drone(id: string): DroneView | undefined {
+    const d = this.drones_.get(id)
+    return d && toView(d)
+  }
+
+  /** Drones within radiusM of a point, nearest first, from the spatial index. */
+  dronesNear(lat: number, lon: number, radiusM: number): DroneNear[] {
+    return this.index.within(lat, lon, radiusM).map(({ item, distanceM }) => ({ ...toView(item), distanceM: Math.round(distanceM) }))
+  }
+
+  delivery(id: string): Readonly<DeliveryRecord> | undefined {
+    return this.desk.get(id)
+  }
+
+  zones(): Zone[] {
+    return this.geofences.list()
+  }
+
+  zone(id: string): Zone | undefined {
+    return this.geofences.get(id)
+  }
+
+  /** The no-fly zone a point lies in, for refusing requests at ingestion. */
+  noFlyZoneAt(lat: number, lon: number): Zone | undefined {
+    return this.geofences.noFlyAt(lat, lon)
+  }
+
   stats(): EngineStats {
     const c = this.counters
+    let lostNow = 0
+    for (const d of this.drones_.values()) if (d.lost) lostNow++
     return {
       ...c,
       telemetryRejected: { ...c.telemetryRejected },
       deliveriesByStatus: { ...c.deliveriesByStatus },
       watermark: this.watermark,
+      dronesLostNow: lostNow,
+      zones: this.geofences.size,
+      etaError: this.desk.etaAccuracy.stats(),
     }
   }
 
-  private advanceClock(t: number): void {
-    if (t > this.watermark) this.watermark = t
-  }
-
-  private isAvailable(d: TrackedDrone): boolean {
-    return d.state === 'idle' && d.deliveryId === null
-  }
-
-  private nearestDepot(p: LatLon): LatLon {
-    let best: LatLon = p
-    let bestM = Infinity
-    for (const depot of this.depots) {
-      const m = haversineM(p.lat, p.lon, depot.lat, depot.lon)
-      if (m < bestM) [best, bestM] = [depot, m]
-    }
-    return best
-  }
-
-  private dispatchQueue(): void {
-    const now = this.watermark
-    let kept = 0
-    for (const id of this.queue) {
-      const rec = this.deliveries.get(id)
-      if (!rec || rec.status !== 'Created') continue
-      if (rec.deadline !== null && now > rec.deadline) {
-        this.transition(rec, { type: 'DeliveryFailed', deliveryId: id, ts: now, reason: 'no drone could take it before its deadline' })
-        continue
-      }
-      if (!this.assign(rec, now)) this.queue[kept++] = id
-    }
-    this.queue.length = kept
-  }
-
-  /** Assigns the nearest available drone whose battery covers the trip; false when none can. */
-  private assign(rec: DeliveryRecord, now: number): boolean {
-    if (rec.weightKg > this.profile.maxPayloadKg) {
-      this.transition(rec, { type: 'DeliveryFailed', deliveryId: rec.id, ts: now, reason: `package of ${rec.weightKg} kg exceeds the drones' ${this.profile.maxPayloadKg} kg payload` })
-      return true
-    }
-    const d = this.pick(rec)
-    if (!d) return false
-    this.commit(rec, d, now)
-    this.transition(rec, { type: 'DroneAssigned', deliveryId: rec.id, ts: now, droneId: d.id, eta: rec.eta as Eta })
-    return true
-  }
-
-  /** The nearest available drone whose battery covers the trip, or undefined. */
-  private pick(rec: DeliveryRecord): TrackedDrone | undefined {
-    const candidates = this.index.nearest(rec.pickup.lat, rec.pickup.lon, CANDIDATES, (d) => this.isAvailable(d))
-    for (const { item: d } of candidates) {
-      if (this.covers(d, rec, false)) return d
-    }
-    return undefined
-  }
-
-  /** Whether `d`'s battery covers `rec` from where it is (loaded: the package is aboard) to a depot. */
-  private covers(d: TrackedDrone, rec: DeliveryRecord, loaded: boolean): boolean {
-    const plan = planTrip(this.profile, d, loaded ? d : rec.pickup, rec.dropoff, this.depotFor(d, rec), rec.weightKg, this.arrivalM)
-    return batteryCovers(this.profile, d.battery, plan)
-  }
-
-  /** Without known depots a drone comes back to where it was sent from. */
-  private depotFor(d: TrackedDrone, rec: DeliveryRecord): LatLon {
-    return this.depots.length > 0 ? this.nearestDepot(rec.dropoff) : rec.depot ?? { lat: d.lat, lon: d.lon }
+  /** Marks a drone lost and hands its deliveries on (Deliveries.compensate). */
+  private lose(d: TrackedDrone, now: number, why: string): void {
+    d.lost = true
+    this.counters.dronesLost++
+    this.desk.compensate(d, now, `drone ${d.id} ${why}`)
   }
 
   /**
-   * Gives `rec` to `d` and sends the drone its mission. Once the package is
-   * aboard, the mission's pickup is where the drone is and `loaded` says so.
+   * A lost drone reports again. Its deliveries went to others when it was
+   * lost, so it has none; if it is flying, it may still be on its old mission,
+   * which now belongs to another drone: it is sent home, never double-assigned.
    */
-  private commit(rec: DeliveryRecord, d: TrackedDrone, now: number): void {
-    const loaded = rec.status === 'HeadedToDropoff'
-    const depot = this.depotFor(d, rec)
-    d.deliveryId = rec.id
-    rec.droneId = d.id
-    rec.depot = depot
-    rec.dwellStart = null
-    rec.eta = this.estimate(d, rec, now)
-    this.counters.assignments++
-    this.sink.command({
-      type: 'AssignDelivery', commandId: `c-${++this.commandSeq}`, droneId: d.id, deliveryId: rec.id,
-      pickup: loaded ? { lat: d.lat, lon: d.lon } : rec.pickup, dropoff: rec.dropoff, depot, payloadKg: rec.weightKg, issuedAt: now,
-      ...(loaded ? { loaded: true } : {}),
+  private reconcile(d: TrackedDrone): void {
+    d.lost = false
+    this.counters.dronesReconciled++
+    if (d.state !== 'idle' && d.state !== 'charging') this.desk.sendHome(d, d.ts)
+  }
+
+  private checkZones(d: TrackedDrone): void {
+    d.zones = this.geofences.update(d.zones, d.lat, d.lon, (zoneId, entered) => {
+      if (entered) this.counters.geofenceEntered++
+      else this.counters.geofenceExited++
+      // Geofence events travel on a delivery's topic: only drones flying one have somewhere to say it.
+      if (d.deliveryId) this.desk.emit({ type: entered ? 'GeofenceEntered' : 'GeofenceExited', deliveryId: d.deliveryId, ts: d.ts, droneId: d.id, zoneId })
     })
-  }
-
-  /**
-   * A new drop-off and/or deadline. The flying drone is re-planned when its
-   * battery covers the new plan; before pickup another drone may take over;
-   * a plan no drone can fly fails the delivery with a reason (after pickup
-   * the package then returns to the depot, as for a cancel).
-   */
-  private reschedule(r: Extract<DeliveryRequest, { type: 'RescheduleDelivery' }>, now: number): void {
-    const rec = this.deliveries.get(r.id)
-    if (!rec || isTerminal(rec.status)) return
-    const dropoff = r.dropoff ?? rec.dropoff
-    const deadline = r.deadline === undefined ? rec.deadline : r.deadline
-    // A redelivered QoS 1 message changes nothing and says nothing.
-    if (dropoff.lat === rec.dropoff.lat && dropoff.lon === rec.dropoff.lon && deadline === rec.deadline) return
-    rec.dropoff = dropoff
-    rec.deadline = deadline
-    this.transition(rec, { type: 'DeliveryRescheduled', deliveryId: rec.id, ts: now, dropoff, deadline })
-    if (rec.status === 'Created') {
-      this.dispatchQueue()
-      return
-    }
-    const d = rec.droneId ? this.drones_.get(rec.droneId) : undefined
-    if (!d) return
-    const loaded = rec.status === 'HeadedToDropoff'
-    if (this.covers(d, rec, loaded)) {
-      this.commit(rec, d, now)
-      return
-    }
-    const other = loaded ? undefined : this.pick(rec)
-    if (other) {
-      this.release(d, now)
-      this.commit(rec, other, now)
-      this.transition(rec, { type: 'DeliveryReassigned', deliveryId: rec.id, ts: now, fromDroneId: d.id, toDroneId: other.id })
-      return
-    }
-    this.transition(rec, { type: 'DeliveryFailed', deliveryId: rec.id, ts: now, reason: `no drone's battery covers the new drop-off (${dropoff.lat}, ${dropoff.lon})` })
-    this.release(d, now)
-  }
-
-  /** Frees a drone from its delivery and sends it home. */
-  private release(d: TrackedDrone, now: number): void {
-    d.deliveryId = null
-    this.sink.command({ type: 'ReturnToDepot', commandId: `c-${++this.commandSeq}`, droneId: d.id, depot: this.nearestDepot(d), issuedAt: now })
-  }
-
-  /** Derives pickup and completion from the drone's position, and publishes its tracking update. */
-  private follow(d: TrackedDrone, rec: DeliveryRecord | undefined): void {
-    if (!rec || isTerminal(rec.status)) {
-      d.deliveryId = null
-      return
-    }
-    const target = rec.status === 'HeadedToPickup' ? rec.pickup : rec.dropoff
-    const near = haversineM(d.lat, d.lon, target.lat, target.lon) <= this.arrivalM
-    if (near && d.state === 'hover') rec.dwellStart ??= d.ts
-    const dwellS = rec.dwellStart === null ? 0 : (d.ts - rec.dwellStart) / 1000
-    // Handled: hovered the full handling time, or hovered and has now moved on
-    // (a drone that failed there has not handed anything over).
-    const handled = rec.dwellStart !== null && d.state !== 'failed' && (dwellS >= this.profile.handlingS || d.state !== 'hover')
-    if (handled) {
-      rec.dwellStart = null
-      if (rec.status === 'HeadedToPickup') {
-        this.transition(rec, { type: 'PackagePickedUp', deliveryId: rec.id, ts: d.ts, droneId: d.id })
-      } else {
-        this.transition(rec, { type: 'DeliveryCompleted', deliveryId: rec.id, ts: d.ts, droneId: d.id })
-        d.deliveryId = null
-      }
-    }
-    if (isTerminal(rec.status)) rec.eta = null
-    else {
-      const raw = this.estimate(d, rec, d.ts)
-      // Smooth the countdown so one noisy sample does not make the ETA jump.
-      rec.eta = rec.eta && Math.abs(raw.at - rec.eta.at) < 120_000
-        ? { at: Math.round((rec.eta.at + raw.at) / 2), p10: Math.round((rec.eta.p10 + raw.p10) / 2), p90: Math.round((rec.eta.p90 + raw.p90) / 2) }
-        : raw
-    }
-    this.sink.tracking({
-      type: 'tracking', deliveryId: rec.id, droneId: d.id, ts: d.ts, position: { lat: d.lat, lon: d.lon, alt: d.alt },
-      speed: d.speed, heading: d.heading, battery: d.battery, droneState: d.state, status: rec.status,
-      eta: rec.eta,
-    })
-  }
-
-  private estimate(d: TrackedDrone, rec: DeliveryRecord, now: number): Eta {
-    const loaded = rec.status === 'HeadedToDropoff'
-    const dwellS = rec.dwellStart === null ? 0 : (now - rec.dwellStart) / 1000
-    const s = remainingSeconds(this.profile, {
-      lat: d.lat, lon: d.lon, alt: d.alt, state: d.state,
-      target: loaded ? rec.dropoff : rec.pickup, then: loaded ? null : rec.dropoff, dwellS,
-    }, this.arrivalM)
-    return etaFrom(now, s)
-  }
-
-  /** Applies an event through the state machine and publishes it; false when not allowed. */
-  private transition(rec: DeliveryRecord, e: DeliveryEvent): boolean {
-    const next = nextStatus(rec.status, e.type)
-    if (next === undefined) return false
-    this.counters.deliveriesByStatus[rec.status]--
-    this.counters.deliveriesByStatus[next]++
-    rec.status = next
-    this.sink.event(e)
-    return true
   }
 }
 
@@ -380,5 +279,6 @@ function toView(d: TrackedDrone): DroneView {
   return {
     id: d.id, lat: d.lat, lon: d.lon, alt: d.alt, speed: d.speed, heading: d.heading,
     battery: d.battery, state: d.state, seq: d.seq, lastSeen: d.ts, deliveryId: d.deliveryId,
+    nextDeliveryId: d.nextId, lost: d.lost, zones: d.zones ?? [],
   }
 }

@@ -66,17 +66,26 @@ export class FleetIndex<T> {
     return this.within(lat, lon, radiusM, accept).slice(0, k)
   }
 
-  /** Items within radiusM of (lat, lon) passing `accept`, nearest first. */
+  /**
+   * Items within radiusM of (lat, lon) passing `accept`, nearest first. Near
+   * ±180° the box is split in two, so neighbours across the antimeridian count.
+   */
   within(lat: number, lon: number, radiusM: number, accept: (item: T) => boolean = () => true): Array<{ item: T; distanceM: number }> {
     const dLat = radiusM / M_PER_DEGREE
     // A metre spans the most longitude at the box's edge nearest a pole.
     const edgeLat = Math.min(89.9, Math.abs(lat) + dLat)
     const dLon = Math.min(180, radiusM / (M_PER_DEGREE * Math.cos((edgeLat * Math.PI) / 180)))
-    return this.tree
-      .search({ minX: lon - dLon, minY: lat - dLat, maxX: lon + dLon, maxY: lat + dLat })
-      .filter((e) => accept(e.item))
-      .map((e) => ({ item: e.item, distanceM: haversineM(lat, lon, e.minY, e.minX) }))
-      .filter((r) => r.distanceM <= radiusM)
-      .sort((a, b) => a.distanceM - b.distanceM)
+    const minY = lat - dLat, maxY = lat + dLat
+    let hits = this.tree.search({ minX: lon - dLon, minY, maxX: lon + dLon, maxY })
+    if (dLon >= 180) hits = this.tree.search({ minX: -180, minY, maxX: 180, maxY })
+    else if (lon - dLon < -180) hits = hits.concat(this.tree.search({ minX: lon - dLon + 360, minY, maxX: 180, maxY }))
+    else if (lon + dLon > 180) hits = hits.concat(this.tree.search({ minX: -180, minY, maxX: lon + dLon - 360, maxY }))
+    const out: Array<{ item: T; distanceM: number }> = []
+    for (const e of hits) {
+      if (!accept(e.item)) continue
+      const distanceM = haversineM(lat, lon, e.minY, e.minX)
+      if (distanceM <= radiusM) out.push({ item: e.item, distanceM })
+    }
+    return out.sort((a, b) => a.distanceM - b.distanceM)
   }
 }

@@ -8,6 +8,8 @@ import type { DeliveryEventType, DeliveryStatus } from '../protocol/events.js'
 const TRANSITIONS: Readonly<Record<DeliveryStatus, Partial<Record<DeliveryEventType, DeliveryStatus>>>> = {
   Created: {
     DroneAssigned: 'HeadedToPickup',
+    // A delivery whose drone was lost waits as Created; the drone that takes it over is a reassignment.
+    DeliveryReassigned: 'HeadedToPickup',
     DeliveryCancelled: 'Cancelled',
     DeliveryRescheduled: 'Created',
     DeliveryFailed: 'Failed',
@@ -22,6 +24,7 @@ const TRANSITIONS: Readonly<Record<DeliveryStatus, Partial<Record<DeliveryEventT
   },
   HeadedToDropoff: {
     DeliveryCompleted: 'Completed',
+    // The package is aboard the lost drone: the engine then fails the delivery with the reason.
     DroneLost: 'HeadedToDropoff',
     DeliveryReassigned: 'HeadedToDropoff',
     DeliveryCancelled: 'Cancelled',

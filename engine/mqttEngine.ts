@@ -2,16 +2,25 @@ import type { MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import { decodeClock } from '../protocol/clock.js'
 import { decodeRequest } from '../protocol/requests.js'
-import { decodeTelemetryJson, TelemetryError } from '../protocol/telemetry.js'
+import { decodeTelemetryJson, TelemetryError, type TelemetrySample } from '../protocol/telemetry.js'
 import type { Topics } from '../protocol/topics.js'
 import { Engine, type EngineOptions } from './Engine.js'
 
 export interface MqttEngineOptions extends Omit<EngineOptions, 'sink'> {
   mqtt: MqttClient
   topics: Topics
-  /** Wall clock: stamps requests that arrive before any telemetry, and measures lag (EngineStats.lagMs). */
+  /** Wall clock: stamps requests that arrive before any telemetry, measures lag (EngineStats.lagMs), drives the idle clock. */
   now?: () => number
   logger?: Logger
+  /**
+   * How often the adapter advances event time itself while no simulator
+   * clock drives it, ms (default 1000; 0 turns it off). See startMqttEngine.
+   */
+  clockTickMs?: number
+  /** How long after the last `sim/clock` message the adapter takes the clock back, wall ms. Default 5000. */
+  simClockQuietMs?: number
+  /** Hears every sample the engine accepted, after it was applied (load tests measure latency with it). */
+  observe?: (s: TelemetrySample) => void
 }
 
 export interface MqttEngine {
@@ -23,6 +32,18 @@ export interface MqttEngine {
  * The engine's MQTT adapter: decodes what arrives, hands it to the pure core,
  * publishes what the core decides. A bad message is counted and logged, never
  * thrown: one broken drone must not stop the fleet.
+ *
+ * Event time. The core's clock moves with the samples it is given, and
+ * advance(t) — which runs the supervisor and the deadline checks — comes from
+ * the simulator's `sim/clock`. Without a simulator nothing would call it, and
+ * a drone that falls silent would never be found out: silence produces no
+ * message. So while no `sim/clock` has arrived for `simClockQuietMs`, the
+ * adapter advances event time itself every `clockTickMs`, as the latest
+ * sample's event time plus the wall time elapsed since that sample arrived.
+ * This needs no agreement between the drones' clocks and ours (only elapsed
+ * wall time is used), and it never runs ahead of a simulator: a simulator at
+ * ×100 or paused in lockstep keeps sending `sim/clock`, which keeps the
+ * adapter's own clock off.
  */
 export async function startMqttEngine(o: MqttEngineOptions): Promise<MqttEngine> {
   const { mqtt, topics: t } = o
@@ -41,11 +62,29 @@ export async function startMqttEngine(o: MqttEngineOptions): Promise<MqttEngine>
     },
   })
 
+  let simClockAt = -Infinity
+  let latestTs = 0
+  let latestAt = 0
+  const quietMs = o.simClockQuietMs ?? 5000
+  const tick = (): void => {
+    const wall = now()
+    if (latestAt === 0 || wall - simClockAt < quietMs) return
+    try {
+      engine.advance(latestTs + (wall - latestAt))
+    } catch (err) {
+      o.logger?.error({ err }, 'engine failed advancing its clock')
+    }
+  }
+  const tickMs = o.clockTickMs ?? 1000
+  const timer = tickMs > 0 ? setInterval(tick, tickMs) : undefined
+  timer?.unref()
+
   const onMessage = (topic: string, payload: Buffer): void => {
     try {
       if (topic === t.simClock) {
         const c = decodeClock(payload)
         if (!c) return
+        simClockAt = now()
         engine.advance(c.t)
         publish(t.engineWatermark, { t: c.t }, 1)
         return
@@ -62,7 +101,15 @@ export async function startMqttEngine(o: MqttEngineOptions): Promise<MqttEngine>
       if (sample.droneId !== droneId) {
         throw new TelemetryError('topic', `telemetry for "${sample.droneId}" arrived on the topic of "${droneId}"`, 'droneId', sample.droneId)
       }
-      if (engine.handleTelemetry(sample)) engine.recordLag(now() - sample.ts)
+      if (engine.handleTelemetry(sample)) {
+        const wall = now()
+        engine.recordLag(wall - sample.ts)
+        if (sample.ts >= latestTs) {
+          latestTs = sample.ts
+          latestAt = wall
+        }
+        o.observe?.(sample)
+      }
     } catch (err) {
       if (err instanceof TelemetryError) {
         engine.rejectTelemetry(err.reason)
@@ -78,6 +125,7 @@ export async function startMqttEngine(o: MqttEngineOptions): Promise<MqttEngine>
   return {
     engine,
     async close() {
+      if (timer) clearInterval(timer)
       mqtt.off('message', onMessage)
       if (mqtt.connected) await mqtt.unsubscribeAsync([t.telemetryAll, t.requests, t.simClock]).catch(() => undefined)
     },

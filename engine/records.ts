@@ -2,11 +2,30 @@ import type { Eta } from '../protocol/eta.js'
 import type { DeliveryStatus } from '../protocol/events.js'
 import type { LatLon } from '../protocol/geo.js'
 import type { TelemetrySample } from '../protocol/telemetry.js'
+import type { Route } from './RoutePlanner.js'
 
-/** What the engine knows of one drone: its last accepted sample and its job. */
+/** What the engine knows of one drone: its last accepted sample, its jobs, and what the supervisor and geofences track. */
 export type TrackedDrone = Omit<TelemetrySample, 'droneId'> & {
   id: string
+  /** The delivery it is flying. */
   deliveryId: string | null
+  /** A delivery promised to it once the current one is released ("soonest" dispatch), not yet commanded. */
+  nextId: string | null
+  /** Reporting interval estimated from its samples (event time), ms; 0 until two samples arrived. */
+  intervalMs: number
+  /** Declared lost by the supervisor and not heard from since. */
+  lost: boolean
+  /** Zones it is inside (geofence state with hysteresis); null when none, which is almost always. */
+  zones: string[] | null
+}
+
+/** The planned flight of a delivery: the routes still to fly, and where along them the drone is. */
+export interface DeliveryPlan {
+  /** Drone → pickup (empty once picked up), pickup → drop-off. */
+  toPickup: Route | null
+  toDropoff: Route
+  /** Index of the next waypoint of the leg being flown (0 = the first turn, or the target). */
+  next: number
 }
 
 /** What the engine knows of one delivery. */
@@ -19,9 +38,15 @@ export interface DeliveryRecord {
   deadline: number | null
   createdAt: number
   droneId: string | null
+  /** The drone it had before a loss or a hand-over: the next assignment is then a DeliveryReassigned. */
+  previousDroneId: string | null
   /** Where the drone returns after the drop-off. */
   depot: LatLon | null
   /** Event time the drone began handling at its current target, or null. */
   dwellStart: number | null
+  /** Latest smoothed ETA; null when not assigned or ended. */
   eta: Eta | null
+  /** The ETA given when the drone was assigned, to measure the error against the actual release. */
+  promised: Eta | null
+  plan: DeliveryPlan | null
 }

@@ -9,25 +9,45 @@ export interface TripPlan {
 }
 
 /**
- * Plans from → pickup → drop-off → depot: three climbs and three descents,
- * handling at pickup and drop-off, cruise legs empty, loaded, empty. A leg
- * shorter than `skipM` (already at the pickup) costs no climb or descent.
+ * The three legs of a trip in air metres: ground metres scaled by airspeed
+ * over ground speed, so a headwind costs time and energy (see groundSpeed.ts).
+ * Without wind they are the ground distances.
  */
-export function planTrip(p: DroneProfile, from: LatLon, pickup: LatLon, dropoff: LatLon, depot: LatLon, payloadKg: number, skipM = 30): TripPlan {
-  const toPickup = haversineM(from.lat, from.lon, pickup.lat, pickup.lon)
-  const loaded = haversineM(pickup.lat, pickup.lon, dropoff.lat, dropoff.lon)
-  const back = haversineM(dropoff.lat, dropoff.lon, depot.lat, depot.lon)
-  const verticals = (toPickup < skipM ? 0 : 2) + 4
+export interface TripLegs {
+  toPickupM: number
+  loadedM: number
+  backM: number
+  /** Already at the pickup: no climb and descent before loading. */
+  atPickup: boolean
+}
+
+/**
+ * Plans from → pickup → drop-off → depot: three climbs and three descents,
+ * handling at pickup and drop-off, cruise legs empty, loaded, empty.
+ */
+export function planLegs(p: DroneProfile, legs: TripLegs, payloadKg: number): TripPlan {
+  const verticals = (legs.atPickup ? 0 : 2) + 4
   const hoverS = verticals * climbSeconds(p) + 2 * p.handlingS
-  const cruiseS = (toPickup + loaded + back) / p.cruiseSpeedMps
+  const distanceM = legs.toPickupM + legs.loadedM + legs.backM
   return {
-    distanceM: toPickup + loaded + back,
-    energyWh: cruiseEnergyWh(p, toPickup + back, 0) + cruiseEnergyWh(p, loaded, payloadKg) + hoverEnergyWh(p, hoverS),
-    durationS: hoverS + cruiseS,
+    distanceM,
+    energyWh: cruiseEnergyWh(p, legs.toPickupM + legs.backM, 0) + cruiseEnergyWh(p, legs.loadedM, payloadKg) + hoverEnergyWh(p, hoverS),
+    durationS: hoverS + distanceM / p.cruiseSpeedMps,
   }
 }
 
-/** Whether a battery at `battery` (0..1) covers `plan` and keeps the profile's reserve. */
-export function batteryCovers(p: DroneProfile, battery: number, plan: TripPlan): boolean {
+/** planLegs over straight great-circle legs; a first leg shorter than `skipM` costs no climb or descent. */
+export function planTrip(p: DroneProfile, from: LatLon, pickup: LatLon, dropoff: LatLon, depot: LatLon, payloadKg: number, skipM = 30): TripPlan {
+  const toPickupM = haversineM(from.lat, from.lon, pickup.lat, pickup.lon)
+  return planLegs(p, {
+    toPickupM,
+    loadedM: haversineM(pickup.lat, pickup.lon, dropoff.lat, dropoff.lon),
+    backM: haversineM(dropoff.lat, dropoff.lon, depot.lat, depot.lon),
+    atPickup: toPickupM < skipM,
+  }, payloadKg)
+}
+
+/** Whether a battery at `battery` (0..1) covers `energyWh` (a plan) and keeps the profile's reserve. */
+export function batteryCovers(p: DroneProfile, battery: number, plan: { energyWh: number }): boolean {
   return battery * p.batteryWh - plan.energyWh >= p.reserve * p.batteryWh
 }

@@ -18,6 +18,11 @@ export type DroneCommand =
        * `pickup` is then where the drone was, and there is nothing to load.
        */
       loaded?: boolean
+      /**
+       * Turning points before each target, around no-fly zones; a missing
+       * or empty list means straight there.
+       */
+      via?: { pickup: LatLon[]; dropoff: LatLon[]; depot: LatLon[] }
     }
   | {
       /** Abandon whatever the drone is doing and fly to the depot. */

@@ -20,9 +20,11 @@ export type DeliveryEvent =
   | (Base & { type: 'DroneAssigned'; droneId: string; eta: Eta })
   | (Base & { type: 'PackagePickedUp'; droneId: string })
   | (Base & { type: 'DeliveryCompleted'; droneId: string })
-  | (Base & { type: 'DeliveryCancelled'; reason: string })
+  /** After pickup the package is flown back to `packageReturnsTo` (the depot nearest the drone). */
+  | (Base & { type: 'DeliveryCancelled'; reason: string; packageReturnsTo?: LatLon })
   | (Base & { type: 'DeliveryRescheduled'; dropoff: LatLon; deadline: number | null })
-  | (Base & { type: 'DroneLost'; droneId: string })
+  /** Its drone went silent or reported failure; `reason` says which. What follows says what became of the delivery. */
+  | (Base & { type: 'DroneLost'; droneId: string; reason?: string })
   | (Base & { type: 'DeliveryReassigned'; fromDroneId: string; toDroneId: string })
   | (Base & { type: 'DeliveryFailed'; reason: string })
   | (Base & { type: 'GeofenceEntered'; droneId: string; zoneId: string })

@@ -4,6 +4,19 @@ export interface LatLon {
   lon: number
 }
 
+/**
+ * A named area: a no-fly zone (routes go around it, pickups and drop-offs
+ * inside it are refused) or, with noFly false, an area that is only watched
+ * (GeofenceEntered / GeofenceExited). The polygon is one ring, at least three
+ * distinct points, not self-intersecting; closing it is optional.
+ */
+export interface Zone {
+  id: string
+  name?: string
+  polygon: LatLon[]
+  noFly: boolean
+}
+
 const EARTH_RADIUS_M = 6_371_008.8
 const RAD = Math.PI / 180
 
@@ -25,4 +38,70 @@ export function isLatitude(v: unknown): v is number {
 
 export function isLongitude(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v) && v >= -180 && v <= 180
+}
+
+/** Whether segments ab and cd properly cross (touching at an end or overlapping collinearly does not count). */
+export function segmentsCross(ax: number, ay: number, bx: number, by: number, cx: number, cy: number, dx: number, dy: number): boolean {
+  const o1 = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
+  const o2 = (bx - ax) * (dy - ay) - (by - ay) * (dx - ax)
+  const o3 = (dx - cx) * (ay - cy) - (dy - cy) * (ax - cx)
+  const o4 = (dx - cx) * (by - cy) - (dy - cy) * (bx - cx)
+  return o1 * o2 < 0 && o3 * o4 < 0
+}
+
+export interface FieldProblem {
+  /** JSON path, e.g. /polygon/3/lat. */
+  field: string
+  value: unknown
+  message: string
+}
+
+export const MAX_ZONE_POINTS = 1000
+/** Largest zone extent accepted, m: the engine projects zones flat, which holds at city scale. */
+export const MAX_ZONE_EXTENT_M = 100_000
+
+/**
+ * What is wrong with a zone polygon, field by field (empty when it is fine):
+ * points must be valid coordinates, at least three distinct ones, enclosing
+ * an area, with no edges crossing, within 100 km, and not across ±180°.
+ */
+export function polygonProblems(polygon: unknown, base = '/polygon'): FieldProblem[] {
+  if (!Array.isArray(polygon)) return [{ field: base, value: polygon, message: 'must be a list of {lat, lon} points' }]
+  const out: FieldProblem[] = []
+  polygon.forEach((p: unknown, i) => {
+    const o = p as LatLon
+    if (typeof p !== 'object' || p === null) out.push({ field: `${base}/${i}`, value: p, message: 'must be a {lat, lon} point' })
+    else if (!isLatitude(o.lat)) out.push({ field: `${base}/${i}/lat`, value: o.lat, message: 'must be a latitude in -90..90' })
+    else if (!isLongitude(o.lon)) out.push({ field: `${base}/${i}/lon`, value: o.lon, message: 'must be a longitude in -180..180' })
+  })
+  if (out.length > 0) return out
+  const pts = polygon as LatLon[]
+  const first = pts[0], last = pts[pts.length - 1]
+  const ring = first && last && pts.length > 1 && first.lat === last.lat && first.lon === last.lon ? pts.slice(0, -1) : pts
+  const distinct = new Set(ring.map((p) => `${p.lat},${p.lon}`)).size
+  if (distinct < 3) return [{ field: base, value: polygon, message: `needs at least 3 distinct points, got ${distinct}` }]
+  if (ring.length > MAX_ZONE_POINTS) return [{ field: base, value: `${ring.length} points`, message: `may have at most ${MAX_ZONE_POINTS} points` }]
+  const lats = ring.map((p) => p.lat), lons = ring.map((p) => p.lon)
+  const lat0 = (Math.min(...lats) + Math.max(...lats)) / 2
+  if (Math.max(...lons) - Math.min(...lons) > 180) return [{ field: base, value: polygon, message: 'must not cross the ±180° meridian' }]
+  const lon0 = (Math.min(...lons) + Math.max(...lons)) / 2
+  const k = (EARTH_RADIUS_M * Math.PI) / 180
+  const xs = ring.map((p) => (p.lon - lon0) * k * Math.cos(lat0 * RAD))
+  const ys = ring.map((p) => (p.lat - lat0) * k)
+  const extent = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys))
+  if (extent > MAX_ZONE_EXTENT_M) return [{ field: base, value: `${Math.round(extent / 1000)} km across`, message: `may be at most ${MAX_ZONE_EXTENT_M / 1000} km across` }]
+  const n = ring.length
+  let area = 0
+  for (let i = 0, j = n - 1; i < n; j = i++) area += xs[j]! * ys[i]! - xs[i]! * ys[j]!
+  if (Math.abs(area) / 2 < 1) return [{ field: base, value: polygon, message: 'encloses no area (its points are in a line)' }]
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 2; j < n; j++) {
+      if ((j + 1) % n === i) continue
+      const [a, b, c, d] = [i, (i + 1) % n, j, (j + 1) % n] as const
+      if (segmentsCross(xs[a]!, ys[a]!, xs[b]!, ys[b]!, xs[c]!, ys[c]!, xs[d]!, ys[d]!)) {
+        return [{ field: `${base}/${i}`, value: pts[i], message: `edge ${i}-${b} crosses edge ${c}-${d}; the polygon must not intersect itself` }]
+      }
+    }
+  }
+  return []
 }

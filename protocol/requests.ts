@@ -1,6 +1,9 @@
-import { isLatitude, isLongitude, type LatLon } from './geo.js'
+import { isLatitude, isLongitude, polygonProblems, type LatLon, type Zone } from './geo.js'
 
-/** Gateway → engine, on the `requests` topic with QoS 1. */
+/**
+ * Gateway → engine, on the `requests` topic with QoS 1: deliveries, and the
+ * no-fly zones that shape their routes.
+ */
 export type DeliveryRequest =
   | {
       type: 'CreateDelivery'
@@ -20,6 +23,9 @@ export type DeliveryRequest =
       /** ms since the epoch; null removes the deadline; absent keeps it. */
       deadline?: number | null
     }
+  /** Adds a zone, or replaces the zone with that id. */
+  | ({ type: 'AddZone' } & Zone)
+  | { type: 'RemoveZone'; id: string }
 
 const isPoint = (p: unknown): p is LatLon =>
   typeof p === 'object' && p !== null && isLatitude((p as LatLon).lat) && isLongitude((p as LatLon).lon)
@@ -47,6 +53,10 @@ export function decodeRequest(payload: Buffer | string): DeliveryRequest | undef
       if (r.dropoff === undefined && r.deadline === undefined) return undefined
       if (r.dropoff !== undefined && !isPoint(r.dropoff)) return undefined
       if (r.deadline !== undefined && r.deadline !== null && !(Number.isFinite(r.deadline) && r.deadline >= 0)) return undefined
+      return r
+    case 'AddZone':
+      return (r.name === undefined || typeof r.name === 'string') && typeof r.noFly === 'boolean' && polygonProblems(r.polygon).length === 0 ? r : undefined
+    case 'RemoveZone':
       return r
     default:
       return undefined

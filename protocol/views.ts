@@ -17,6 +17,26 @@ export interface DroneView {
   lastSeen: number
   /** The delivery it is flying, if any. */
   deliveryId: string | null
+  /** A delivery promised to it after the current one. */
+  nextDeliveryId?: string | null
+  /** Silent too long (or reported failed) and not heard from since. */
+  lost?: boolean
+  /** Ids of the zones it is in. */
+  zones?: string[]
+}
+
+/** A drone found by a `near` query, with its distance from the point. */
+export type DroneNear = DroneView & { distanceM: number }
+
+/** ETA error of completed deliveries: the ETA given at assignment against the actual release (late is positive). */
+export interface EtaErrorStats {
+  count: number
+  sumS: number
+  sumAbsS: number
+  /** Releases that fell inside the promised P10–P90 window. */
+  withinWindow: number
+  /** Cumulative counts of |error| <= le seconds. */
+  buckets: Array<{ le: number; count: number }>
 }
 
 /** Counters the engine keeps; the gateway exports them as Prometheus metrics. */
@@ -37,4 +57,23 @@ export interface EngineStats {
    * so stubs written before it still type-check; Engine.stats() always sets it.
    */
   lagMs?: number
+  // The fields below are optional for the same reason as lagMs.
+  /** Samples dropped because their seq equalled the last accepted one. */
+  telemetryDuplicate?: number
+  /** Samples dropped because their seq was older than the last accepted one. */
+  telemetryOutOfOrder?: number
+  /** Samples from drones the engine does not know, ignored because autoRegister is off. */
+  telemetryUnknownDrone?: number
+  /** Drones declared lost (silent 3× their reporting interval, or reporting failed), ever. */
+  dronesLost?: number
+  /** Lost drones that reported again and were reconciled, ever. */
+  dronesReconciled?: number
+  /** Drones lost now. */
+  dronesLostNow?: number
+  /** Deliveries handed to another drone (loss, reschedule), ever. */
+  reassignments?: number
+  geofenceEntered?: number
+  geofenceExited?: number
+  zones?: number
+  etaError?: EtaErrorStats
 }

@@ -9,6 +9,7 @@ import { DELIVERY_EVENT_TYPES, DELIVERY_STATUSES, isTerminal, type DeliveryEvent
  */
 const ALLOWED: ReadonlyArray<[DeliveryStatus, DeliveryEventType, DeliveryStatus]> = [
   ['Created', 'DroneAssigned', 'HeadedToPickup'],
+  ['Created', 'DeliveryReassigned', 'HeadedToPickup'],
   ['Created', 'DeliveryCancelled', 'Cancelled'],
   ['Created', 'DeliveryRescheduled', 'Created'],
   ['Created', 'DeliveryFailed', 'Failed'],

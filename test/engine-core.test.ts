@@ -142,21 +142,23 @@ t.test('a queued delivery is retried for a drone that first appears idle, or who
   t.equal(h2.engine.delivery('del-1')?.status, 'HeadedToPickup', 'assigned at the latest on the next advance()')
 })
 
-t.test('a queued delivery whose deadline passes fails on advance(t), with a reason', async (t) => {
+t.test('a queued delivery fails on advance(t), with a reason, once its deadline can no longer be met', async (t) => {
   const h = harness()
   const deadline = T0 + 600 * S
   h.create('del-1', PICKUP, DROPOFF, 1, deadline)
   t.equal(h.engine.delivery('del-1')?.status, 'Created')
+  // Even a drone waiting at the pickup needs handling, climbs, 2 km loaded and handling again.
+  const p = { handling: 30, climb: 15, loadedS: 2000 / 15 }
+  const leastS = 2 * p.handling + 2 * p.climb + p.loadedS
 
-  h.engine.advance(T0 + 599 * S)
-  t.equal(h.engine.delivery('del-1')?.status, 'Created', 'before the deadline it waits')
-  h.engine.advance(deadline)
-  t.equal(h.engine.delivery('del-1')?.status, 'Created', 'at the deadline it still waits')
-  h.engine.advance(deadline + 1)
-  t.equal(h.engine.delivery('del-1')?.status, 'Failed')
+  const lastChance = deadline - Math.ceil(leastS) * S
+  h.engine.advance(lastChance)
+  t.equal(h.engine.delivery('del-1')?.status, 'Created', 'while a drone could still make it, it waits')
+  h.engine.advance(lastChance + S)
+  t.equal(h.engine.delivery('del-1')?.status, 'Failed', 'it fails before the deadline itself')
   const failed = h.events.at(-1)
-  t.match(failed, { type: 'DeliveryFailed', deliveryId: 'del-1', ts: deadline + 1 })
-  t.ok(failed?.type === 'DeliveryFailed' && failed.reason.length > 0, 'the failure carries a reason')
+  t.match(failed, { type: 'DeliveryFailed', deliveryId: 'del-1', ts: lastChance + S })
+  t.ok(failed?.type === 'DeliveryFailed' && /deadline/.test(failed.reason), `the failure names the deadline: ${failed?.type === 'DeliveryFailed' && failed.reason}`)
   t.match(h.engine.stats().deliveriesByStatus, { Created: 0, Failed: 1 })
 
   // A drone that turns up afterwards does not get it.
@@ -165,6 +167,20 @@ t.test('a queued delivery whose deadline passes fails on advance(t), with a reas
   h.engine.advance(deadline + 4 * S)
   t.same(h.commands, [])
   t.same(h.typesOf('del-1'), ['DeliveryCreated', 'DeliveryFailed'])
+})
+
+t.test('a delivery the soonest drone would release after its deadline fails at once with a reason', async (t) => {
+  const h = harness()
+  h.send('far', T0, offset(PICKUP, 0, 6000))
+  // 6 km to the pickup (400 s) + the trip (~223 s): about 650 s; the deadline is 500 s away.
+  h.create('del-1', PICKUP, DROPOFF, 1, T0 + 500 * S)
+  t.same(h.typesOf('del-1'), ['DeliveryCreated', 'DeliveryFailed'])
+  const failed = h.events.at(-1)
+  t.ok(failed?.type === 'DeliveryFailed' && /soonest drone \(far\).*after its deadline/.test(failed.reason), failed?.type === 'DeliveryFailed' ? failed.reason : '')
+  t.same(h.commands, [])
+  t.equal(h.engine.drone('far')?.deliveryId, null)
+  h.create('del-2', PICKUP, DROPOFF, 1, T0 + 800 * S)
+  t.match(h.commands[0], { type: 'AssignDelivery', droneId: 'far', deliveryId: 'del-2' }, 'a deadline it can meet is taken')
 })
 
 t.test('advance() never moves the clock back', async (t) => {
@@ -230,6 +246,7 @@ t.test('unknown drones register on their first sample', async (t) => {
   t.equal(h.send('d-9', T0, at, 'charging', { seq: 1, battery: 0.42 }), true)
   t.same(h.engine.drones(), [{
     id: 'd-9', lat: at.lat, lon: at.lon, alt: 0, speed: 0, heading: 0, battery: 0.42, state: 'charging', seq: 1, lastSeen: T0, deliveryId: null,
+    nextDeliveryId: null, lost: false, zones: [],
   }])
   t.equal(h.engine.now, T0, 'the clock is the sample\'s event time')
 })
@@ -445,8 +462,8 @@ t.test('stats().deliveriesByStatus counts every status', async (t) => {
   h.create('on-its-way', pickup, dropoff) // d-3
   h.create('heavy', pickup, dropoff, 9)
   h.create('waiting', pickup, dropoff)
-  h.create('expires', pickup, dropoff, 1, T0 + 5 * S)
-  t.same(h.engine.stats().deliveriesByStatus, { Created: 2, HeadedToPickup: 3, HeadedToDropoff: 0, Completed: 0, Cancelled: 0, Failed: 1 })
+  h.create('expires', pickup, dropoff, 1, T0 + 5 * S) // no drone could deliver it in 5 s: fails at once
+  t.same(h.engine.stats().deliveriesByStatus, { Created: 1, HeadedToPickup: 3, HeadedToDropoff: 0, Completed: 0, Cancelled: 0, Failed: 2 })
 
   h.send('d-2', T0 + S, offset(DEPOT, 0, 500), 'takeoff') // it has left: not idle
   h.cancel('cancelled')
@@ -456,8 +473,10 @@ t.test('stats().deliveriesByStatus counts every status', async (t) => {
   t.equal(h.engine.stats().deliveriesByStatus.HeadedToDropoff, 1)
   f.takeoff(); f.cruise(dropoff); f.land(); f.hover(31)
   h.engine.advance(f.ts)
-  // 'expires' timed out in the queue; 'waiting' is still queued (d-2 is flying home, not idle).
-  t.same(h.engine.stats().deliveriesByStatus, { Created: 1, HeadedToPickup: 1, HeadedToDropoff: 0, Completed: 1, Cancelled: 1, Failed: 2 })
+  // 'waiting' is still queued; d-2 and d-3 have been silent for minutes, so the
+  // supervisor declared them lost, and 'on-its-way' waits again for a drone.
+  t.same(h.engine.stats().deliveriesByStatus, { Created: 2, HeadedToPickup: 0, HeadedToDropoff: 0, Completed: 1, Cancelled: 1, Failed: 2 })
+  t.same(h.typesOf('on-its-way'), ['DeliveryCreated', 'DroneAssigned', 'DroneLost'])
   const total = Object.values(h.engine.stats().deliveriesByStatus).reduce((a, b) => a + b, 0)
   t.equal(total, 6, 'every delivery is counted exactly once')
 })

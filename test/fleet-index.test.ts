@@ -55,12 +55,10 @@ t.test('nearest works across the antimeridian', async (t) => {
   // 0.002° of longitude at the equator is ~222 m, across the ±180° line.
   const ix = indexOf([['across', 0, -179.999], ['same-side', 0, 179.9]])
   const r = ix.nearest(0, 179.999, 1, all)
-  t.same(ids(r), ['across'], `got ${r[0]?.item.id} at ${Math.round(r[0]?.distanceM ?? 0)} m`, {
-    todo: 'BUG engine/FleetIndex.ts: kNN and the search box use raw longitudes, so neighbours across ±180° are not found',
-  })
-  t.same(ids(ix.within(0, 179.999, 1000)), ['across'], 'within 1 km', {
-    todo: 'BUG engine/FleetIndex.ts within(): the box is not wrapped at ±180°',
-  })
+  t.same(ids(r), ['across'], `got ${r[0]?.item.id} at ${Math.round(r[0]?.distanceM ?? 0)} m`)
+  t.same(ids(ix.within(0, 179.999, 1000)), ['across'], 'within 1 km')
+  t.same(ids(ix.within(0, -179.999, 1000)), ['across'], 'within 1 km of itself, from the west side')
+  t.same(ids(ix.within(0, -179.9995, 20_000)), ['across', 'same-side'], 'both, nearest first, from the other side')
 })
 
 t.test('nearest respects the filter and k', async (t) => {

@@ -1,0 +1,159 @@
+import { haversineM, type LatLon } from '../protocol/geo.js'
+import { climbSeconds, cruiseEnergyWh, hoverEnergyWh, type DroneProfile } from '../protocol/profile.js'
+import { metresLeft } from './estimateEta.js'
+import type { FleetIndex } from './FleetIndex.js'
+import { airPerGroundM, type WindField } from './groundSpeed.js'
+import type { DeliveryRecord, TrackedDrone } from './records.js'
+import type { Route, RoutePlanner } from './RoutePlanner.js'
+import { batteryCovers, planLegs } from './tripPlan.js'
+
+/** A drone's bid for a delivery: the routes it would fly and when it would be at the pickup and the drop-off. */
+export interface Offer {
+  drone: TrackedDrone
+  /** The delivery it is finishing first, or null for a drone that can go now. */
+  after: DeliveryRecord | null
+  toPickup: Route
+  toDropoff: Route
+  back: Route
+  depot: LatLon
+  /** Event times: at the pickup, and releasing the package at the drop-off. */
+  atPickup: number
+  release: number
+}
+
+/** No offer: `reason` when the delivery can never be served as asked; `wait` when no drone can take it now. */
+export type Decision = { offer: Offer } | { reason: string } | { wait: true }
+
+export interface DispatcherDeps {
+  profile: DroneProfile
+  depots: LatLon[]
+  arrivalM: number
+  routes: RoutePlanner
+  wind: WindField | undefined
+  /** Every drone; available ones are found through `isAvailable`. */
+  fleet: FleetIndex<TrackedDrone>
+  /** Drones flying a loaded delivery with nothing promised after it, placed at that delivery's drop-off. */
+  finishing: FleetIndex<TrackedDrone>
+  isAvailable(d: TrackedDrone): boolean
+  /** The delivery a drone is flying. */
+  current(d: TrackedDrone): DeliveryRecord | undefined
+  /** How far ahead a finishing drone may be promised its next delivery, ms. */
+  soonMs: number
+}
+
+/** Nearest available drones checked per request, and nearest finishing ones. */
+const IDLE_CANDIDATES = 16
+const FINISHING_CANDIDATES = 8
+
+/**
+ * "Soonest" dispatch: among available drones and drones about to release a
+ * package nearby, the feasible one that can be at the pickup first, routes
+ * around no-fly zones and wind included. Feasible: the payload fits and the
+ * battery covers position → pickup → drop-off → nearest depot with the
+ * reserve (for a finishing drone, after what its current delivery still costs).
+ */
+export class Dispatcher {
+  constructor(private readonly x: DispatcherDeps) {}
+
+  decide(rec: DeliveryRecord, now: number, exclude: string | null = null): Decision {
+    const { profile: p } = this.x
+    if (rec.weightKg > p.maxPayloadKg) return { reason: `package of ${rec.weightKg} kg exceeds the drones' ${p.maxPayloadKg} kg payload` }
+    const toDropoff = this.x.routes.route(rec.pickup, rec.dropoff)
+    if (!toDropoff) return { reason: 'no route from the pickup to the drop-off avoids the no-fly zones' }
+    toDropoff.airPerM = airPerGroundM(this.x.wind, p.cruiseSpeedMps, rec.pickup, toDropoff.waypoints, now)
+    let best: Offer | undefined
+    const consider = (o: Offer | undefined): void => {
+      if (o && (!best || o.atPickup < best.atPickup)) best = o
+    }
+    const { lat, lon } = rec.pickup
+    for (const { item: d } of this.x.fleet.nearest(lat, lon, IDLE_CANDIDATES, (d) => d.id !== exclude && this.x.isAvailable(d))) {
+      consider(this.offer(d, rec, toDropoff, now))
+    }
+    for (const { item: d } of this.x.finishing.nearest(lat, lon, FINISHING_CANDIDATES, (d) => d.id !== exclude)) {
+      const cur = this.x.current(d)
+      if (cur?.eta && cur.eta.at - now <= this.x.soonMs) consider(this.offer(d, rec, toDropoff, now, cur))
+    }
+    if (!best) return { wait: true }
+    if (rec.deadline !== null && best.release > rec.deadline) {
+      return { reason: `the soonest drone (${best.drone.id}) would release it at ${iso(best.release)}, after its deadline ${iso(rec.deadline)}` }
+    }
+    return { offer: best }
+  }
+
+  /**
+   * What `d` would do for `rec`, from where it is, or from the drop-off of
+   * `after` once it has released that package; undefined when it cannot.
+   */
+  offer(d: TrackedDrone, rec: DeliveryRecord, toDropoff: Route, now: number, after: DeliveryRecord | null = null): Offer | undefined {
+    const { profile: p, routes, wind } = this.x
+    const from = after ? after.dropoff : d
+    const startAt = after?.eta ? Math.max(now, after.eta.at) : now
+    const toPickup = routes.route(from, rec.pickup)
+    const depot = this.depotFor(rec.dropoff, d)
+    const back = routes.route(rec.dropoff, depot)
+    if (!toPickup || !back) return undefined
+    toPickup.airPerM = airPerGroundM(wind, p.cruiseSpeedMps, from, toPickup.waypoints, startAt)
+    back.airPerM = airPerGroundM(wind, p.cruiseSpeedMps, rec.dropoff, back.waypoints, startAt)
+    const atPickup = toPickup.lengthM < this.x.arrivalM
+    const plan = planLegs(p, {
+      toPickupM: toPickup.lengthM * toPickup.airPerM, loadedM: toDropoff.lengthM * toDropoff.airPerM, backM: back.lengthM * back.airPerM, atPickup,
+    }, rec.weightKg)
+    const battery = after ? d.battery - this.costToFinishWh(d, after) / p.batteryWh : d.battery
+    if (!batteryCovers(p, battery, plan)) return undefined
+    const climb = climbSeconds(p)
+    const toPickupS = atPickup ? 0 : 2 * climb + (toPickup.lengthM * toPickup.airPerM) / p.cruiseSpeedMps
+    const loadedS = 2 * p.handlingS + 2 * climb + (toDropoff.lengthM * toDropoff.airPerM) / p.cruiseSpeedMps
+    const arrive = startAt + toPickupS * 1000
+    return { drone: d, after, toPickup, toDropoff, back, depot, atPickup: arrive, release: arrive + loadedS * 1000 }
+  }
+
+  /** What a drone with the package aboard would do to reach a (new) drop-off from where it is; undefined when it cannot. */
+  loadedOffer(d: TrackedDrone, rec: DeliveryRecord, now: number): Offer | undefined {
+    const { profile: p, routes, wind } = this.x
+    const toDropoff = routes.route(d, rec.dropoff)
+    const depot = this.depotFor(rec.dropoff, d)
+    const back = routes.route(rec.dropoff, depot)
+    if (!toDropoff || !back) return undefined
+    toDropoff.airPerM = airPerGroundM(wind, p.cruiseSpeedMps, d, toDropoff.waypoints, now)
+    back.airPerM = airPerGroundM(wind, p.cruiseSpeedMps, rec.dropoff, back.waypoints, now)
+    // Planned as if loading where it is: one handling and one climb too many, on the safe side.
+    const plan = planLegs(p, { toPickupM: 0, loadedM: toDropoff.lengthM * toDropoff.airPerM, backM: back.lengthM * back.airPerM, atPickup: true }, rec.weightKg)
+    if (!batteryCovers(p, d.battery, plan)) return undefined
+    const here = { lat: d.lat, lon: d.lon }
+    const releaseS = (toDropoff.lengthM * toDropoff.airPerM) / p.cruiseSpeedMps + climbSeconds(p) + p.handlingS
+    return {
+      drone: d, after: null, toPickup: { waypoints: [here], rest: [0], lengthM: 0, airPerM: 1 }, toDropoff, back, depot,
+      atPickup: now, release: now + releaseS * 1000,
+    }
+  }
+
+  /** The earliest a delivery could be released if a drone were waiting at its pickup now, ms: a bound no dispatch can beat. */
+  soonestRelease(rec: DeliveryRecord, now: number): number {
+    const p = this.x.profile
+    const loadedM = haversineM(rec.pickup.lat, rec.pickup.lon, rec.dropoff.lat, rec.dropoff.lon)
+    return now + (2 * p.handlingS + 2 * climbSeconds(p) + loadedM / p.cruiseSpeedMps) * 1000
+  }
+
+  /** The depot nearest the drop-off; without known depots, where the drone is now. */
+  depotFor(dropoff: LatLon, d: LatLon): LatLon {
+    let best: LatLon = { lat: d.lat, lon: d.lon }
+    let bestM = Infinity
+    for (const depot of this.x.depots) {
+      const m = haversineM(dropoff.lat, dropoff.lon, depot.lat, depot.lon)
+      if (m < bestM) [best, bestM] = [depot, m]
+    }
+    return best
+  }
+
+  /** Energy a loaded drone still needs to release its current package: the rest of the route, the descent, the handling. */
+  private costToFinishWh(d: TrackedDrone, cur: DeliveryRecord): number {
+    const p = this.x.profile
+    const plan = cur.plan
+    const left = plan ? metresLeft(plan.toDropoff, plan.next, d.lat, d.lon) * plan.toDropoff.airPerM : haversineM(d.lat, d.lon, cur.dropoff.lat, cur.dropoff.lon)
+    return cruiseEnergyWh(p, left, cur.weightKg) + hoverEnergyWh(p, climbSeconds(p) + p.handlingS)
+  }
+}
+
+function iso(t: number): string {
+  return new Date(t).toISOString()
+}
