@@ -25,6 +25,17 @@ export interface DroneProfile {
   handlingS: number
   /** Charging power at a depot, W. */
   chargeW: number
+  /**
+   * Battery swap time at a depot, s: when > 0 a landed drone gets a full
+   * battery after this long instead of charging at chargeW.
+   */
+  swapS?: number
+  /**
+   * Airspeed at which whPerKm and whPerKgKm were measured, m/s (default:
+   * cruiseSpeedMps). Consumption per air-km grows with the square of airspeed
+   * over this speed, as parasitic drag does.
+   */
+  refSpeedMps?: number
 }
 
 /** A small delivery quadcopter: about 22 Wh/km with a 0.5 kg package. */
@@ -40,11 +51,29 @@ export const DEFAULT_PROFILE: Readonly<DroneProfile> = Object.freeze({
   maxPayloadKg: 2.5,
   handlingS: 30,
   chargeW: 1500,
+  swapS: 0,
+  refSpeedMps: 15,
 })
 
-/** Energy in Wh to cruise `distanceM` carrying `payloadKg`. */
-export function cruiseEnergyWh(p: DroneProfile, distanceM: number, payloadKg: number): number {
-  return (distanceM / 1000) * (p.whPerKm + p.whPerKgKm * payloadKg)
+/** Consumption per km flown through the air at cruise airspeed, Wh/km: linear in payload, quadratic in airspeed. */
+export function airWhPerKm(p: DroneProfile, payloadKg: number): number {
+  const k = p.cruiseSpeedMps / (p.refSpeedMps ?? p.cruiseSpeedMps)
+  return (p.whPerKm + p.whPerKgKm * payloadKg) * k * k
+}
+
+/** Power drawn in cruise, W (Wh/km × km/h). */
+export function cruisePowerW(p: DroneProfile, payloadKg: number): number {
+  return airWhPerKm(p, payloadKg) * p.cruiseSpeedMps * 3.6
+}
+
+/**
+ * Energy in Wh to cruise `distanceM` over the ground carrying `payloadKg`.
+ * The drone burns power for the time it flies, so a headwind (ground speed
+ * below airspeed) costs more per ground metre; in still air ground speed is
+ * the cruise airspeed.
+ */
+export function cruiseEnergyWh(p: DroneProfile, distanceM: number, payloadKg: number, groundSpeedMps = p.cruiseSpeedMps): number {
+  return (distanceM / 1000) * airWhPerKm(p, payloadKg) * (p.cruiseSpeedMps / groundSpeedMps)
 }
 
 /** Energy in Wh for `seconds` of hover, climb or descent. */

@@ -5,11 +5,16 @@
  */
 export const Phase = { Ground: 0, Takeoff: 1, Cruise: 2, Landing: 3, Handling: 4, Failed: 5 } as const
 export const WaypointKind = { None: 0, Pickup: 1, Dropoff: 2, Depot: 3 } as const
+/** Bits of `flags`: faults the main thread switches on, read by the step worker. */
+export const Flag = { Silent: 1, GpsHold: 2 } as const
 
 /** Waypoints a mission can hold: pickup, drop-off, depot. */
 export const MAX_WAYPOINTS = 3
 
-const F64_FIELDS = ['lat', 'lon', 'alt', 'speed', 'heading', 'battery', 'timer', 'payload', 'cargo'] as const
+const F64_FIELDS = [
+  'lat', 'lon', 'alt', 'speed', 'heading', 'battery', 'timer', 'payload', 'cargo',
+  'odoM', 'usedWh', 'busyS', 'missionM', 'missionWh', 'drainExtra', 'gpsSigmaM', 'fixLat', 'fixLon',
+] as const
 type F64Field = (typeof F64_FIELDS)[number]
 
 export class FleetState {
@@ -28,6 +33,22 @@ export class FleetState {
   readonly payload: Float64Array
   /** kg to load at the pickup of the current mission. */
   readonly cargo: Float64Array
+  /** Metres flown over the ground since the start. */
+  readonly odoM: Float64Array
+  /** Wh drawn from the battery since the start. */
+  readonly usedWh: Float64Array
+  /** Seconds spent on missions (off the ground, or handling). */
+  readonly busyS: Float64Array
+  /** Metres and Wh since the current mission was assigned. */
+  readonly missionM: Float64Array
+  readonly missionWh: Float64Array
+  /** Extra drain as a fraction of normal (a faulty battery): 1 drains twice as fast. */
+  readonly drainExtra: Float64Array
+  /** Standard deviation of GPS noise added to reported positions, m; 0 for none. */
+  readonly gpsSigmaM: Float64Array
+  /** The last GPS fix reported, held while the GPS drops out. */
+  readonly fixLat: Float64Array
+  readonly fixLon: Float64Array
   readonly wpLat: Float64Array
   readonly wpLon: Float64Array
   readonly seq: Uint32Array
@@ -35,9 +56,10 @@ export class FleetState {
   readonly wpIndex: Uint8Array
   readonly wpKind: Uint8Array
   readonly phase: Uint8Array
+  readonly flags: Uint8Array
 
   static bytes(n: number): number {
-    return n * (8 * (F64_FIELDS.length + 2 * MAX_WAYPOINTS) + 4 + 3 + MAX_WAYPOINTS)
+    return n * (8 * (F64_FIELDS.length + 2 * MAX_WAYPOINTS) + 4 + 4 + MAX_WAYPOINTS)
   }
 
   /** Wraps an existing buffer (in a worker), or allocates one for n drones. */
@@ -52,7 +74,11 @@ export class FleetState {
     }
     const views = {} as Record<F64Field, Float64Array>
     for (const f of F64_FIELDS) views[f] = f64(n)
-    ;({ lat: this.lat, lon: this.lon, alt: this.alt, speed: this.speed, heading: this.heading, battery: this.battery, timer: this.timer, payload: this.payload, cargo: this.cargo } = views)
+    ;({
+      lat: this.lat, lon: this.lon, alt: this.alt, speed: this.speed, heading: this.heading, battery: this.battery, timer: this.timer,
+      payload: this.payload, cargo: this.cargo, odoM: this.odoM, usedWh: this.usedWh, busyS: this.busyS, missionM: this.missionM,
+      missionWh: this.missionWh, drainExtra: this.drainExtra, gpsSigmaM: this.gpsSigmaM, fixLat: this.fixLat, fixLon: this.fixLon,
+    } = views)
     this.wpLat = f64(n * MAX_WAYPOINTS)
     this.wpLon = f64(n * MAX_WAYPOINTS)
     this.seq = new Uint32Array(this.buffer, off, n)
@@ -65,6 +91,7 @@ export class FleetState {
     this.wpCount = u8(n)
     this.wpIndex = u8(n)
     this.phase = u8(n)
+    this.flags = u8(n)
     this.wpKind = u8(n * MAX_WAYPOINTS)
   }
 }

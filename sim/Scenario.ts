@@ -1,5 +1,6 @@
 import type { LatLon } from '../protocol/geo.js'
 import type { DroneProfile } from '../protocol/profile.js'
+import type { Wind } from './wind.js'
 
 /**
  * A scenario after loading: validated, in SI units, frozen. The YAML format
@@ -18,8 +19,10 @@ export interface Scenario {
   /** Simulation step and telemetry interval, s. */
   tickS: number
   drone: DroneProfile
+  wind: Wind
   depots: Depot[]
   demand: Demand
+  faults: Fault[]
   expect: Expectation[]
   /** sha256 of the file's bytes, to stamp results with. */
   hash: string
@@ -32,14 +35,48 @@ export interface Depot {
 }
 
 export interface Demand {
-  /** Mean delivery requests per hour (Poisson arrivals). */
+  /** Mean delivery requests per hour (Poisson arrivals) from the start. */
   ratePerHour: number
-  /** Drop-offs are uniform in this circle. */
-  area: { center: LatLon; radiusM: number }
+  /** Later changes of the rate, by time after the start; ascending. */
+  phases: Array<{ atS: number; ratePerHour: number }>
+  /** The delivery area: a circle (polygon empty) or a polygon; `center` is the polygon's centroid then. */
+  area: { center: LatLon; radiusM: number; polygon: LatLon[] }
+  /** When not empty, drop-offs are uniform within one of these, chosen by weight. */
+  hotspots: Array<{ center: LatLon; radiusM: number; weight: number }>
+  /** Pickup points chosen by weight; empty means the depots that have drones. */
+  pickups: Array<{ position: LatLon; weight: number }>
   /** Package weight, uniform in [min, max], kg. */
   weightKg: { min: number; max: number }
   /** Deadline after the request, s. */
   deadlineS: number
+}
+
+export type FaultType = 'droneFailure' | 'gpsNoise' | 'gpsDropout' | 'telemetryLoss' | 'telemetryDelay' | 'batteryDrain' | 'brokerOutage'
+
+/** Which drones a fault hits. */
+export type DroneSelection =
+  | { kind: 'all' }
+  | { kind: 'count'; count: number }
+  | { kind: 'share'; fraction: number }
+  | { kind: 'ids'; ids: string[] }
+
+export interface Fault {
+  type: FaultType
+  /** Start, s after the start of the run. */
+  atS: number
+  /** Duration, s; null for the rest of the run (and for a droneFailure, which is permanent). */
+  forS: number | null
+  drones: DroneSelection
+  /** gpsNoise: standard deviation, m. */
+  sigmaM: number
+  /** telemetryLoss: share of samples lost. */
+  fraction: number
+  /** telemetryDelay: s. */
+  delayS: number
+  /** batteryDrain: times faster than normal. */
+  factor: number
+  /** Line in the scenario file. */
+  line: number
 }
 
 /** A threshold on a summary figure, e.g. `completionRate: ">= 0.9"`. */

@@ -2,11 +2,15 @@ import type { MqttClient } from 'mqtt'
 import { Piscina } from 'piscina'
 import { decodeClock } from '../protocol/clock.js'
 import { decodeCommand, type DroneCommand } from '../protocol/commands.js'
+import type { LatLon } from '../protocol/geo.js'
 import type { Topics } from '../protocol/topics.js'
 import type { DemandArrival } from './demand.js'
 import { DemandGenerator } from './demand.js'
-import { assignMission } from './flight.js'
+import { FaultTimeline, Fate } from './FaultTimeline.js'
+import { assignMission, type Waypoint } from './flight.js'
 import { droneId, droneIndex, FleetState, Phase, WaypointKind } from './FleetState.js'
+import { FleetTimeline } from './FleetTimeline.js'
+import { refusalReason } from './missionPlan.js'
 import type { Scenario } from './Scenario.js'
 import type { StepTask } from './stepWorker.js'
 
@@ -23,11 +27,15 @@ export const systemWall: WallClock = {
 
 export interface SimulatorOptions {
   scenario: Scenario
-  /** A connected client of its own: the simulator is one more broker client. */
+  /**
+   * A connected client of its own: the simulator is one more broker client.
+   * A brokerOutage fault ends and reconnects it, so give it a persistent
+   * session (clean: false) if commands sent meanwhile should be kept.
+   */
   mqtt: MqttClient
   topics: Topics
   /** Hands a delivery request to the service (the gateway's REST API) and returns its id. */
-  submit: (a: DemandArrival) => Promise<string>
+  submit: (a: DemandArrival, request: number) => Promise<string>
   workers: number
   /** Overrides the scenario's speed. */
   speed?: number | 'max'
@@ -57,18 +65,49 @@ export interface SimRunStats {
   samplesPerS: number
 }
 
+/** One drone's mission for one delivery, as the simulator flew it. */
+export interface MissionRecord {
+  deliveryId: string
+  droneId: string
+  /** ms since the epoch, when the command was applied. */
+  startedAt: number
+  /** Where it started, then pickup, drop-off and depot. */
+  route: LatLon[]
+  distanceM: number
+  energyWh: number
+}
+
+/** A command a drone refused because it could not complete it with its reserve. */
+export interface Refusal {
+  deliveryId: string
+  droneId: string
+  at: number
+  reason: string
+}
+
 /**
  * The simulator's main thread: owns the clock, applies the engine's commands
- * between ticks, submits demand, has the piscina pool step the fleet, and
+ * between ticks (a drone refuses one it cannot complete with its reserve),
+ * switches faults, submits demand, has the piscina pool step the fleet, and
  * publishes telemetry. Each tick ends in lockstep with the engine: it
  * publishes `sim/clock` and waits for the engine's watermark, so the engine
- * has decided on tick t before tick t+1 is flown, at any speed.
+ * has decided on tick t before tick t+1 is flown, at any speed. That, with
+ * telemetry published in drone order whatever the slicing, is what makes a
+ * run repeatable for any worker count.
  */
 export class Simulator {
   readonly fleet: FleetState
+  readonly faults: FaultTimeline
+  readonly timeline: FleetTimeline
+  readonly missions: MissionRecord[] = []
+  readonly refusals: Refusal[] = []
   private readonly o: SimulatorOptions
   private readonly pool: Piscina<StepTask, string[]>
   private readonly pending: DroneCommand[] = []
+  /** The mission each drone is flying, by drone index. */
+  private readonly current: Array<MissionRecord | null>
+  /** The delivery each drone refused, reported in its telemetry until its next command. */
+  private readonly refusedBy = new Map<number, string>()
   private watermark = -Infinity
   private waiter: { t: number; resolve: () => void } | null = null
   private readonly onMessage: (topic: string, payload: Buffer) => void
@@ -78,15 +117,18 @@ export class Simulator {
     const s = o.scenario
     const n = s.depots.reduce((sum, d) => sum + d.drones, 0)
     this.fleet = new FleetState(n)
+    this.current = new Array<MissionRecord | null>(n).fill(null)
     let i = 0
     for (const depot of s.depots) {
       for (let k = 0; k < depot.drones; k++, i++) {
-        this.fleet.lat[i] = depot.position.lat
-        this.fleet.lon[i] = depot.position.lon
+        this.fleet.lat[i] = this.fleet.fixLat[i] = depot.position.lat
+        this.fleet.lon[i] = this.fleet.fixLon[i] = depot.position.lon
         this.fleet.battery[i] = 1
         this.fleet.phase[i] = Phase.Ground
       }
     }
+    this.faults = new FaultTimeline(s, this.fleet)
+    this.timeline = new FleetTimeline(this.fleet)
     this.pool = new Piscina<StepTask, string[]>({
       filename: new URL('./stepWorker.js', import.meta.url).href,
       minThreads: o.workers,
@@ -113,32 +155,74 @@ export class Simulator {
     const wall = this.o.wall ?? systemWall
     const speed = this.o.speed ?? s.speed
     mqtt.on('message', this.onMessage)
-    await mqtt.subscribeAsync({ [t.commandsAll]: { qos: 1 }, [t.engineWatermark]: { qos: 1 } })
+    const subscriptions = { [t.commandsAll]: { qos: 1 as const }, [t.engineWatermark]: { qos: 1 as const } }
+    await mqtt.subscribeAsync(subscriptions)
     const demand = new DemandGenerator(s)
     const tickMs = Math.round(s.tickS * 1000)
     const ticks = Math.ceil((s.durationS * 1000) / tickMs)
     const n = this.fleet.n
     const slices = sliceRanges(n, this.o.workers)
+    const delayed: Array<{ due: number; topic: string; payload: string }> = []
     const began = wall.now()
     let requested = 0
     let flown = 0
+    let samples = 0
+    let down = false
     try {
       for (let tick = 1; tick <= ticks && !this.o.signal?.aborted; tick++) {
         const now = s.start + tick * tickMs
-        this.applyCommands()
+        const tickStart = now - tickMs
+        this.faults.beforeTick(tickStart, (i) => this.current[i]?.deliveryId ?? null)
+        const wasDown = down
+        down = this.faults.brokerDown(tickStart)
+        if (down && !wasDown) await mqtt.endAsync(true)
+        if (!down && wasDown) {
+          await reconnect(mqtt)
+          await mqtt.subscribeAsync(subscriptions)
+          // Commands the broker kept for us arrive before the engine's answer to this clock.
+          const before = this.pending.length
+          await this.sync(t.simClock, tickStart)
+          this.faults.lateCommands(this.pending.length - before)
+        }
+        this.applyCommands(tickStart)
         for (const a of demand.until(now)) {
-          await this.o.submit(a)
           requested++
+          await this.o.submit(a, requested)
         }
         const batches = await Promise.all(
-          slices.map(([from, to]) => this.pool.run({ buffer: this.fleet.buffer, n, from, to, dtS: s.tickS, t: now, profile: s.drone })),
+          slices.map(([from, to]) => this.pool.run({ buffer: this.fleet.buffer, n, from, to, dtS: s.tickS, t: now, profile: s.drone, wind: s.wind, seed: s.seed })),
         )
         slices.forEach(([from], k) => {
           const payloads = batches[k] as string[]
-          for (let j = 0; j < payloads.length; j++) mqtt.publish(t.telemetry(droneId(from + j)), payloads[j] as string, { qos: 0 })
+          for (let j = 0; j < payloads.length; j++) {
+            let payload = payloads[j] as string
+            if (payload === '') continue
+            const i = from + j
+            const fate = this.faults.count > 0 ? this.faults.telemetryFate(i, this.fleet.seq[i]!) : Fate.Send
+            if (fate === Fate.Drop) continue
+            const refused = this.refusedBy.get(i)
+            if (refused !== undefined) payload = `${payload.slice(0, -1)},"refused":${JSON.stringify(refused)}}`
+            if (fate > 0) delayed.push({ due: now + fate, topic: t.telemetry(droneId(i)), payload })
+            else if (down) this.faults.notSent()
+            else {
+              mqtt.publish(t.telemetry(droneId(i)), payload, { qos: 0 })
+              samples++
+            }
+          }
         })
-        await mqtt.publishAsync(t.simClock, JSON.stringify({ t: now }), { qos: 1 })
-        await this.engineReached(now)
+        if (delayed.length > 0) {
+          delayed.sort((a, b) => a.due - b.due)
+          while (delayed.length > 0 && (delayed[0] as { due: number }).due <= now) {
+            const d = delayed.shift() as { topic: string; payload: string }
+            if (down) this.faults.notSent()
+            else {
+              mqtt.publish(d.topic, d.payload, { qos: 0 })
+              samples++
+            }
+          }
+        }
+        this.timeline.sample(now)
+        if (!down) await this.sync(t.simClock, now)
         if (speed !== 'max') {
           const due = began + (now - s.start) / speed
           const ahead = due - wall.now()
@@ -149,20 +233,28 @@ export class Simulator {
       }
     } finally {
       mqtt.off('message', this.onMessage)
+      for (let i = 0; i < n; i++) this.closeMission(i)
+      if (down) await reconnect(mqtt).catch(() => undefined)
     }
     const wallMs = Math.max(1, wall.now() - began)
     return {
       ticks: flown,
-      samples: flown * n,
+      samples,
       requested,
       wallMs: Math.round(wallMs),
       realTimeFactor: Math.round(((flown * tickMs) / wallMs) * 10) / 10,
-      samplesPerS: Math.round((flown * n * 1000) / wallMs),
+      samplesPerS: Math.round((samples * 1000) / wallMs),
     }
   }
 
   async close(): Promise<void> {
     await this.pool.destroy()
+  }
+
+  /** Tells the engine all telemetry up to `t` is out and waits until it has processed it. */
+  private async sync(topic: string, t: number): Promise<void> {
+    await this.o.mqtt.publishAsync(topic, JSON.stringify({ t }), { qos: 1 })
+    await this.engineReached(t)
   }
 
   private engineReached(t: number): Promise<void> {
@@ -177,21 +269,49 @@ export class Simulator {
     })
   }
 
+  /** Adds the distance and energy of drone i's mission so far to its record, and ends it. */
+  private closeMission(i: number): void {
+    const m = this.current[i]
+    if (!m) return
+    m.distanceM = Math.round(m.distanceM + this.fleet.missionM[i]!)
+    m.energyWh = Math.round((m.energyWh + this.fleet.missionWh[i]!) * 100) / 100
+    this.fleet.missionM[i] = 0
+    this.fleet.missionWh[i] = 0
+    this.current[i] = null
+  }
+
   /** Applies commands that arrived since the last tick, in arrival order. */
-  private applyCommands(): void {
+  private applyCommands(now: number): void {
     const { scenario: s } = this.o
     for (const cmd of this.pending.splice(0)) {
       const i = droneIndex(cmd.droneId, this.fleet.n)
-      if (i < 0) continue
+      if (i < 0 || this.fleet.phase[i] === Phase.Failed) continue
+      this.refusedBy.delete(i)
       switch (cmd.type) {
-        case 'AssignDelivery':
-          assignMission(this.fleet, i, [
+        case 'AssignDelivery': {
+          const wps: Waypoint[] = [
             { ...cmd.pickup, kind: WaypointKind.Pickup },
             { ...cmd.dropoff, kind: WaypointKind.Dropoff },
             { ...cmd.depot, kind: WaypointKind.Depot },
-          ], cmd.payloadKg, s.drone)
+          ]
+          const reason = refusalReason(this.fleet, i, s.drone, s.wind, wps, cmd.payloadKg)
+          if (reason !== undefined) {
+            this.refusals.push({ deliveryId: cmd.deliveryId, droneId: cmd.droneId, at: now, reason })
+            this.refusedBy.set(i, cmd.deliveryId)
+            break
+          }
+          this.closeMission(i)
+          const m: MissionRecord = {
+            deliveryId: cmd.deliveryId, droneId: cmd.droneId, startedAt: now,
+            route: [{ lat: this.fleet.lat[i]!, lon: this.fleet.lon[i]! }, cmd.pickup, cmd.dropoff, cmd.depot], distanceM: 0, energyWh: 0,
+          }
+          this.missions.push(m)
+          this.current[i] = m
+          assignMission(this.fleet, i, wps, cmd.payloadKg, s.drone)
           break
+        }
         case 'ReturnToDepot':
+          this.closeMission(i)
           assignMission(this.fleet, i, [{ ...cmd.depot, kind: WaypointKind.Depot }], 0, s.drone)
           break
         default: {
@@ -201,6 +321,17 @@ export class Simulator {
       }
     }
   }
+}
+
+/** Reconnects a client that was ended, resolving once it is connected again. */
+function reconnect(mqtt: MqttClient): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onConnect = (): void => { mqtt.off('error', onError); resolve() }
+    const onError = (err: Error): void => { mqtt.off('connect', onConnect); reject(err) }
+    mqtt.once('connect', onConnect)
+    mqtt.once('error', onError)
+    mqtt.reconnect()
+  })
 }
 
 /** Splits [0, n) into `parts` contiguous ranges of near-equal size. */

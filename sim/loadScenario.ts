@@ -7,15 +7,15 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml'
-import { DronefleetError, ErrorCodes, showValue, type ErrorCode } from '../protocol/errors.js'
+import { DronefleetError, ErrorCodes, type ErrorCode } from '../protocol/errors.js'
 import { haversineM, type LatLon } from '../protocol/geo.js'
 import { DEFAULT_PROFILE, type DroneProfile } from '../protocol/profile.js'
-import { describeDimension, parseQuantity, UnitError, type Dimension } from '../protocol/units.js'
-import type { Depot, Expectation, Scenario } from './Scenario.js'
-import {
-  checkStructure, closest, DEFAULT_DEADLINE_S, DEFAULT_START, DEFAULT_TICK_S, DEFAULT_WEIGHT_KG, DRONE_KEYS,
-  ISO_TIME_PATTERN, MAX_DEPOT_DISTANCE_M, schemaAt, THRESHOLD_PATTERN, valueAt, X_PARSER, type Path, type SchemaNode,
-} from './scenarioSchema.js'
+import { UnitError } from '../protocol/units.js'
+import { areaCenter, checkMeaning } from './checkScenarioMeaning.js'
+import { checkStructure } from './checkStructure.js'
+import type { Depot, DroneSelection, Expectation, Fault, FaultType, Scenario } from './Scenario.js'
+import { Invalid, isRecord, parseNode } from './scenarioParsers.js'
+import { DEFAULT_DEADLINE_S, DEFAULT_START, DEFAULT_TICK_S, DEFAULT_WEIGHT_KG, DRONE_KEYS, schemaAt, X_PARSER, type Path } from './scenarioSchema.js'
 
 export interface ScenarioIssue {
   /** 1-based line of the offending node (for a missing key, of the map that lacks it). */
@@ -128,9 +128,6 @@ function fieldName(path: Path): string {
   return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('')
 }
 
-/** A value that is not what its field takes; becomes an issue at that field. */
-class Invalid extends Error {}
-
 /** Replaces every `x-parser` node with its parsed value; a node that fails becomes undefined. */
 function convert(value: unknown, path: Path, issues: Issues): unknown {
   const schema = schemaAt(path)
@@ -138,11 +135,7 @@ function convert(value: unknown, path: Path, issues: Issues): unknown {
   const kind = schema[X_PARSER]
   if (kind !== undefined) {
     try {
-      return kind === 'instant' ? parseInstant(value)
-        : kind === 'speedFactor' ? parseSpeedFactor(value)
-        : kind === 'position' ? parsePosition(value)
-        : kind === 'threshold' ? parseThreshold(value)
-        : parseBounded(value, kind, schema.anyOf?.[0] ?? {})
+      return parseNode(kind, value, schema)
     } catch (err) {
       if (!(err instanceof UnitError) && !(err instanceof Invalid)) throw err
       issues.add(path, value, err.message)
@@ -152,118 +145,6 @@ function convert(value: unknown, path: Path, issues: Issues): unknown {
   if (Array.isArray(value)) return value.map((v, i) => convert(v, [...path, i], issues))
   if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convert(v, [...path, k], issues)]))
   return value
-}
-
-function parseBounded(value: unknown, dim: Dimension, b: SchemaNode): number {
-  const n = parseQuantity(value, dim)
-  const all: Array<[number | undefined, string, boolean]> = [
-    [b.minimum, '≥', n >= (b.minimum ?? -Infinity)],
-    [b.exclusiveMinimum, '>', n > (b.exclusiveMinimum ?? -Infinity)],
-    [b.maximum, '≤', n <= (b.maximum ?? Infinity)],
-    [b.exclusiveMaximum, '<', n < (b.exclusiveMaximum ?? Infinity)],
-  ]
-  const limits = all.filter((x): x is [number, string, boolean] => x[0] !== undefined)
-  if (limits.every(([, , ok]) => ok)) return n
-  const show = (l: number) => (dim === 'fraction' ? `${l} (${l * 100}%)` : String(l))
-  const range = limits.map(([l, op]) => `${op} ${show(l)}`).join(' and ')
-  throw new Invalid(`must be ${describeDimension(dim).noun} ${range}, got ${showValue(value)}`)
-}
-
-function parseInstant(value: unknown): number {
-  // A YAML 1.1 parser would hand over a Date; ours (YAML 1.2) hands over the string.
-  const ms = value instanceof Date ? value.getTime()
-    : typeof value === 'string' && new RegExp(ISO_TIME_PATTERN).test(value) ? Date.parse(value) : NaN
-  if (!Number.isFinite(ms)) throw new Invalid(`must be an ISO 8601 time with a zone, e.g. ${DEFAULT_START}, got ${showValue(value)}`)
-  return ms
-}
-
-function parseSpeedFactor(value: unknown): number | 'max' {
-  if (value === 'max') return value
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value
-  throw new Invalid(`must be "max" or a multiple of real time > 0 (e.g. 10), got ${showValue(value)}`)
-}
-
-/** Other names people give the two keys (GeoJSON, Leaflet, Google Maps). */
-const POSITION_ALIASES: Record<string, string> = { lng: 'lon', long: 'lon', longitude: 'lon', latitude: 'lat' }
-
-function parsePosition(value: unknown): LatLon {
-  const shape = `must be [lat, lon] or {lat: …, lon: …}, got ${showValue(value)}`
-  let lat: unknown, lon: unknown
-  if (Array.isArray(value)) {
-    if (value.length !== 2) throw new Invalid(shape)
-    ;[lat, lon] = value
-  } else if (isRecord(value)) {
-    for (const k of Object.keys(value)) {
-      if (k !== 'lat' && k !== 'lon') {
-        const close = POSITION_ALIASES[k.toLowerCase()] ?? closest(k, ['lat', 'lon'])
-        const hint = close ? `did you mean "${close}"? ` : ''
-        throw new Invalid(`unknown key "${k}" in a position; ${hint}write [lat, lon] or {lat: …, lon: …}`)
-      }
-    }
-    ;({ lat, lon } = value)
-  } else throw new Invalid(shape)
-  if (typeof lat !== 'number' || typeof lon !== 'number') throw new Invalid(`${shape}; lat and lon must be numbers`)
-  if (!(Math.abs(lat) <= 90)) {
-    const swapped = Math.abs(lon) <= 90 ? ' (is it [lon, lat]? positions are [lat, lon])' : ''
-    throw new Invalid(`latitude must be in -90..90, got ${lat}${swapped}`)
-  }
-  if (!(Math.abs(lon) <= 180)) throw new Invalid(`longitude must be in -180..180, got ${lon}`)
-  return { lat, lon }
-}
-
-function parseThreshold(value: unknown): { op: Expectation['op']; value: number } {
-  if (typeof value === 'number' && Number.isFinite(value)) return { op: '==', value }
-  const m = typeof value === 'string' ? new RegExp(THRESHOLD_PATTERN).exec(value) : null
-  if (m === null) throw new Invalid(`must be "<op> <number>" with op one of >=, <=, >, <, ==, got ${showValue(value)}`)
-  return { op: (m[1] ?? '==') as Expectation['op'], value: Number(m[2]) }
-}
-
-/** Checks that need more than one field: each is skipped when a field it needs already failed. */
-function checkMeaning(data: unknown, raw: unknown, issues: Issues): void {
-  const num = (path: Path, dflt?: number): number | undefined => {
-    const v = valueAt(data, path)
-    return v === undefined && valueAt(raw, path) === undefined ? dflt : typeof v === 'number' ? v : undefined
-  }
-  const depots = valueAt(data, ['depots'])
-  const center = valueAt(data, ['demand', 'area', 'center']) as (LatLon & Record<string, unknown>) | undefined
-  if (Array.isArray(depots)) {
-    const seen = new Map<unknown, number>()
-    let total = 0
-    for (const [i, d] of depots.entries()) {
-      if (!isRecord(d)) {
-        total = NaN
-        continue
-      }
-      const first = seen.get(d.id)
-      if (typeof d.id === 'string' && first !== undefined) {
-        issues.add(['depots', i, 'id'], d.id, `duplicate depot id "${d.id}" (also depots[${first}])`)
-      } else seen.set(d.id, i)
-      // NaN when a count is bad, so "0 drones in total" is only said when it is true.
-      total += Number.isInteger(d.drones) && (d.drones as number) >= 0 ? (d.drones as number) : NaN
-      const p = d.position as LatLon | undefined
-      const m = p && isRecord(center) ? haversineM(p.lat, p.lon, center.lat, center.lon) : 0
-      if (m > MAX_DEPOT_DISTANCE_M) {
-        issues.add(['depots', i, 'position'], valueAt(raw, ['depots', i, 'position']),
-          `is ${(m / 1000).toFixed(1)} km from the demand area's center; a depot must be within ${MAX_DEPOT_DISTANCE_M / 1000} km`)
-      }
-    }
-    if (total === 0 && depots.length > 0) issues.add(['depots'], 0, 'the depots have 0 drones in total; at least one is needed')
-  }
-  const wMin = num(['demand', 'weight', 'min'], DEFAULT_WEIGHT_KG.min)
-  const wMax = num(['demand', 'weight', 'max'], DEFAULT_WEIGHT_KG.max)
-  if (wMin !== undefined && wMax !== undefined && wMin > wMax) {
-    issues.add(['demand', 'weight', 'min'], valueAt(raw, ['demand', 'weight', 'min']), `must not exceed weight.max (${wMax} kg), got ${wMin} kg`)
-  }
-  const maxPayload = num(['drone', 'maxPayload'], DEFAULT_PROFILE.maxPayloadKg)
-  if (wMax !== undefined && maxPayload !== undefined && wMax > maxPayload) {
-    issues.add(['demand', 'weight', 'max'], valueAt(raw, ['demand', 'weight', 'max']) ?? wMax,
-      `heaviest package ${wMax} kg exceeds drone.maxPayload ${maxPayload} kg; no drone could carry it`)
-  }
-  const tick = num(['tick'], DEFAULT_TICK_S)
-  const duration = num(['duration'])
-  if (tick !== undefined && duration !== undefined && tick > duration) {
-    issues.add(['tick'], valueAt(raw, ['tick']) ?? tick, `must not exceed duration (${duration} s), got ${tick} s`)
-  }
 }
 
 /** The document after `convert`: quantities in SI units, positions as LatLon. */
@@ -276,7 +157,17 @@ interface Converted {
   tick?: number
   drone?: Partial<Record<keyof typeof DRONE_KEYS, number>>
   depots: Depot[]
-  demand: { rate: number; area: { center: LatLon; radius: number }; weight?: { min?: number; max?: number }; deadline?: number }
+  demand: {
+    rate: number
+    phases?: Array<{ at: number; rate: number }>
+    area: { center?: LatLon; radius?: number; polygon?: LatLon[] }
+    hotspots?: Array<{ center: LatLon; radius: number; weight?: number }>
+    pickups?: Array<{ position: LatLon; weight?: number }>
+    weight?: { min?: number; max?: number }
+    deadline?: number
+  }
+  wind?: { speed: number; from: number }
+  faults?: Array<{ type: FaultType; at: number; for?: number; drones?: DroneSelection; sigma?: number; fraction?: number; delay?: number; factor?: number }>
   expect?: Record<string, { op: Expectation['op']; value: number }>
 }
 
@@ -291,6 +182,15 @@ function build(data: unknown, hash: string, issues: Issues): Scenario {
   const expect = Object.entries(d.expect ?? {}).map(([figure, t]): Expectation => (
     { figure, op: t.op, value: t.value, line: issues.locate(['expect', figure], 'key').line }
   ))
+  const a = d.demand.area
+  const center = areaCenter(a) as LatLon
+  const polygon = a.polygon ?? []
+  const faults = (d.faults ?? []).map((f, i): Fault => ({
+    type: f.type, atS: f.at, forS: f.type === 'droneFailure' ? null : f.for ?? null,
+    drones: f.drones ?? (f.type === 'droneFailure' ? { kind: 'count', count: 1 } : { kind: 'all' }),
+    sigmaM: f.sigma ?? 0, fraction: f.fraction ?? 0, delayS: f.delay ?? 0, factor: f.factor ?? 1,
+    line: issues.locate(['faults', i], 'value').line,
+  }))
   return {
     name: d.name,
     seed: d.seed,
@@ -299,20 +199,22 @@ function build(data: unknown, hash: string, issues: Issues): Scenario {
     speed: d.speed ?? 'max',
     tickS: d.tick ?? DEFAULT_TICK_S,
     drone,
+    wind: { speedMps: d.wind?.speed ?? 0, fromDeg: d.wind?.from ?? 0 },
     depots: d.depots.map((x) => ({ id: x.id, position: x.position, drones: x.drones })),
     demand: {
       ratePerHour: d.demand.rate,
-      area: { center: d.demand.area.center, radiusM: d.demand.area.radius },
+      phases: (d.demand.phases ?? []).map((p) => ({ atS: p.at, ratePerHour: p.rate })),
+      // A polygon's radius is its farthest corner from the center: what maps and bounds need.
+      area: { center, radiusM: a.radius ?? Math.max(...polygon.map((p) => haversineM(p.lat, p.lon, center.lat, center.lon))), polygon },
+      hotspots: (d.demand.hotspots ?? []).map((h) => ({ center: h.center, radiusM: h.radius, weight: h.weight ?? 1 })),
+      pickups: (d.demand.pickups ?? []).map((p) => ({ position: p.position, weight: p.weight ?? 1 })),
       weightKg: { min: d.demand.weight?.min ?? DEFAULT_WEIGHT_KG.min, max: d.demand.weight?.max ?? DEFAULT_WEIGHT_KG.max },
       deadlineS: d.demand.deadline ?? DEFAULT_DEADLINE_S,
     },
+    faults,
     expect,
     hash,
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v)
 }
 
 function deepFreeze<T>(o: T): T {

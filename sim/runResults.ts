@@ -1,36 +1,117 @@
-import type { ExpectationFailure } from './checkExpectations.js'
-import type { DeliveryResult } from './ResultsCollector.js'
+import type { LatLon } from '../protocol/geo.js'
+import { checkExpectations, type ExpectationFailure } from './checkExpectations.js'
+import type { FaultResult } from './FaultTimeline.js'
+import type { FleetSnapshot } from './FleetTimeline.js'
+import { FleetState, Phase, droneId } from './FleetState.js'
+import type { DeliveryResult, ResultsCollector } from './ResultsCollector.js'
 import type { Depot, Scenario } from './Scenario.js'
-import type { SimRunStats } from './Simulator.js'
+import type { Refusal, SimRunStats, Simulator } from './Simulator.js'
 import type { Summary } from './summaryFigures.js'
+
+export interface DroneResult {
+  id: string
+  depot: string
+  deliveries: number
+  distanceKm: number
+  energyWh: number
+  /** Share of the run spent on missions, 0..1. */
+  utilization: number
+  battery: number
+  failed: boolean
+}
 
 /** What `results.json` holds. `wallClock` is the only part that varies between identical runs. */
 export interface RunResults {
-  scenario: { name: string; seed: number; hash: string; durationS: number; drones: number }
+  scenario: { name: string; seed: number; hash: string; start: number; durationS: number; tickS: number; drones: number; wind: Scenario['wind'] }
   summary: Summary
   expectations: Array<{ text: string; ok: boolean }>
   deliveries: readonly DeliveryResult[]
+  drones: DroneResult[]
+  refusals: Array<Omit<Refusal, 'deliveryId'> & { request: number | null }>
+  faults: FaultResult[]
+  /** The fleet once per simulated minute. */
+  timeline: FleetSnapshot[]
+  /** Mean ETA error by whole minutes before arrival (index 0: the last minute), s. */
+  etaErrorByMinute: Array<{ minutesBefore: number; n: number; meanAbsS: number; meanS: number }>
   depots: Depot[]
-  wallClock: { wallMs: number; realTimeFactor: number; samplesPerS: number; workers: number }
+  area: { center: LatLon; radiusM: number; polygon: LatLon[] }
+  /**
+   * Figures of this particular execution: how fast it ran, with how many
+   * workers, and the ids the gateway gave each request (random per run; the
+   * deliveries above are keyed by request order instead).
+   */
+  wallClock: {
+    wallMs: number; realTimeFactor: number; samplesPerS: number; samples: number; workers: number; speed: number | 'max'
+    expectations: Array<{ text: string; ok: boolean }>
+    deliveryIds: string[]
+  }
 }
 
-export function buildRunResults(
-  s: Scenario,
-  summary: Summary,
-  failures: readonly ExpectationFailure[],
-  deliveries: RunResults['deliveries'],
-  stats: SimRunStats,
-  workers: number,
-): RunResults {
-  return {
-    scenario: { name: s.name, seed: s.seed, hash: s.hash, durationS: s.durationS, drones: s.depots.reduce((n, d) => n + d.drones, 0) },
-    summary,
-    expectations: s.expect.map((e) => {
-      const f = failures.find((x) => x.line === e.line && x.figure === e.figure)
-      return { text: f ? f.message : `expect ${e.figure} ${e.op} ${e.value}: holds (${summary[e.figure as keyof Summary]})`, ok: !f }
-    }),
-    deliveries,
-    depots: s.depots,
-    wallClock: { wallMs: stats.wallMs, realTimeFactor: stats.realTimeFactor, samplesPerS: stats.samplesPerS, workers },
+const WALL_FIGURES = new Set(['realTimeFactor', 'samplesPerS'])
+
+function expectationTexts(s: Scenario, figures: Record<string, number>, failures: readonly ExpectationFailure[], wall: boolean): RunResults['expectations'] {
+  return s.expect.filter((e) => WALL_FIGURES.has(e.figure) === wall).map((e) => {
+    const f = failures.find((x) => x.line === e.line && x.figure === e.figure)
+    return { text: f ? f.message : `expect ${e.figure} ${e.op} ${e.value}: holds (${figures[e.figure]})`, ok: !f }
+  })
+}
+
+/** Assembles results.json from a finished run: the collector's deliveries, the simulator's fleet, faults and refusals. */
+export function buildRunResults(s: Scenario, collector: ResultsCollector, sim: Simulator, stats: SimRunStats, workers: number, speed: number | 'max', ids: string[]): RunResults {
+  const f: FleetState = sim.fleet
+  const durationS = stats.ticks * s.tickS
+  for (const m of sim.missions) collector.flown(m.deliveryId, m.distanceM, m.energyWh)
+  for (const r of sim.refusals) collector.refused(r.deliveryId)
+  let busyS = 0
+  let energyWh = 0
+  let failedDrones = 0
+  const completedBy = new Map<string, number>()
+  for (const d of collector.deliveries()) if (d.status === 'Completed' && d.droneId) completedBy.set(d.droneId, (completedBy.get(d.droneId) ?? 0) + 1)
+  const drones: DroneResult[] = []
+  let i = 0
+  for (const depot of s.depots) {
+    for (let k = 0; k < depot.drones; k++, i++) {
+      busyS += f.busyS[i]!
+      energyWh += f.usedWh[i]!
+      if (f.phase[i] === Phase.Failed) failedDrones++
+      drones.push({
+        id: droneId(i), depot: depot.id, deliveries: completedBy.get(droneId(i)) ?? 0,
+        distanceKm: Math.round(f.odoM[i]!) / 1000, energyWh: Math.round(f.usedWh[i]! * 10) / 10,
+        utilization: durationS ? Math.round((f.busyS[i]! / durationS) * 1000) / 1000 : 0,
+        battery: Math.round(f.battery[i]! * 1000) / 1000, failed: f.phase[i] === Phase.Failed,
+      })
+    }
   }
+  const summary = collector.summary({ drones: f.n, durationS, busyS, energyWh, refusals: sim.refusals.length, failedDrones })
+  const figures: Record<string, number> = { ...summary, realTimeFactor: stats.realTimeFactor, samplesPerS: stats.samplesPerS }
+  const failures = checkExpectations(s.expect, figures)
+  const lookup = (id: string): { request: number; status: string } | undefined => {
+    const d = collector.get(id)
+    return d && { request: d.request, status: d.status }
+  }
+  return {
+    scenario: { name: s.name, seed: s.seed, hash: s.hash, start: s.start, durationS: s.durationS, tickS: s.tickS, drones: f.n, wind: s.wind },
+    summary,
+    expectations: expectationTexts(s, figures, failures, false),
+    deliveries: collector.deliveries(),
+    drones,
+    refusals: sim.refusals.map(({ deliveryId, ...r }) => ({ ...r, request: lookup(deliveryId)?.request ?? null })),
+    faults: sim.faults.results(lookup),
+    timeline: sim.timeline.snapshots,
+    etaErrorByMinute: collector.etaByMinute.map((b, k) => ({
+      minutesBefore: k, n: b.n, meanAbsS: b.n ? Math.round((b.absS / b.n) * 10) / 10 : 0, meanS: b.n ? Math.round((b.signedS / b.n) * 10) / 10 : 0,
+    })),
+    depots: s.depots,
+    area: s.demand.area,
+    wallClock: {
+      wallMs: stats.wallMs, realTimeFactor: stats.realTimeFactor, samplesPerS: stats.samplesPerS, samples: stats.samples, workers, speed,
+      expectations: expectationTexts(s, figures, failures, true),
+      deliveryIds: ids,
+    },
+  }
+}
+
+/** Whether every expectation, deterministic or wall-clock, held. */
+export function allHeld(r: RunResults): boolean {
+  return r.expectations.every((e) => e.ok) && r.wallClock.expectations.every((e) => e.ok)
 }

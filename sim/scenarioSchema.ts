@@ -7,8 +7,6 @@
  * scenarios/scenario.schema.json, lets editors complete and check files.
  */
 import { Type, type TProperties } from '@sinclair/typebox'
-import { Ajv, type ErrorObject } from 'ajv'
-import { showValue } from '../protocol/errors.js'
 import type { DroneProfile } from '../protocol/profile.js'
 import { DEFAULT_PROFILE } from '../protocol/profile.js'
 import { describeDimension, quantityPattern, type Dimension } from '../protocol/units.js'
@@ -16,7 +14,7 @@ import { SUMMARY_FIGURES } from './summaryFigures.js'
 
 /** Annotation naming how the loader parses a node; ajv ignores it. */
 export const X_PARSER = 'x-parser'
-export type ParserKind = Dimension | 'instant' | 'speedFactor' | 'position' | 'threshold'
+export type ParserKind = Dimension | 'instant' | 'speedFactor' | 'position' | 'threshold' | 'direction' | 'droneSelection'
 
 export const DEFAULT_START = '2026-01-05T09:00:00Z'
 export const DEFAULT_TICK_S = 1
@@ -28,6 +26,10 @@ export const MAX_DEPOT_DISTANCE_M = 50_000
 export const ISO_TIME_PATTERN = String.raw`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$`
 export const THRESHOLD_PATTERN = String.raw`^\s*(>=|<=|==|>|<)?\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*$`
 export const ID_PATTERN = '^[A-Za-z0-9._-]{1,64}$'
+export const COMPASS_POINTS = ['N', 'NNE', 'NE', 'ENE', 'E', 'ESE', 'SE', 'SSE', 'S', 'SSW', 'SW', 'WSW', 'W', 'WNW', 'NW', 'NNW'] as const
+export const DIRECTION_PATTERN = String.raw`^\s*((\d+(\.\d*)?|\.\d+)\s*(deg|°)?|N|NNE|NE|ENE|E|ESE|SE|SSE|S|SSW|SW|WSW|W|WNW|NW|NNW)\s*$`
+export const SELECTION_PATTERN = String.raw`^\s*(\d+(\.\d*)?|\.\d+)\s*%\s*$`
+export const FAULT_TYPES = ['droneFailure', 'gpsNoise', 'gpsDropout', 'telemetryLoss', 'telemetryDelay', 'batteryDrain', 'brokerOutage'] as const
 
 export type Bounds = { minimum?: number; exclusiveMinimum?: number; maximum?: number; exclusiveMaximum?: number }
 const POSITIVE: Bounds = { exclusiveMinimum: 0 }
@@ -73,6 +75,8 @@ export const DRONE_KEYS = {
   maxPayload: ['maxPayloadKg', 'mass', POSITIVE, 'Heaviest package the drone can carry'],
   handling: ['handlingS', 'time', NON_NEGATIVE, 'Time hovering at a pickup or drop-off to load or release'],
   chargePower: ['chargeW', 'power', POSITIVE, 'Charging power at a depot'],
+  swapTime: ['swapS', 'time', NON_NEGATIVE, 'Battery swap time at a depot; 0 charges at chargePower instead'],
+  consumptionSpeed: ['refSpeedMps', 'speed', POSITIVE, 'Airspeed at which consumption and payloadConsumption hold; per-km consumption grows with the square of cruiseSpeed over it'],
 } as const satisfies Record<string, readonly [keyof DroneProfile, Dimension, Bounds, string]>
 
 const droneProperties = Object.fromEntries(
@@ -93,6 +97,34 @@ const expectProperties = Object.fromEntries(
     ),
   ]),
 ) as TProperties
+
+const Direction = (what: string) =>
+  Type.Union([Type.Number({ minimum: 0, maximum: 360 }), Type.String({ pattern: DIRECTION_PATTERN })], {
+    description: `${what}: degrees clockwise from north (0..360, e.g. 270 or "270 deg"), or a compass point such as "W" or "NNE".`,
+    [X_PARSER]: 'direction',
+  })
+
+const DroneSelection = Type.Union(
+  [Type.Integer({ minimum: 1 }), Type.String({ pattern: SELECTION_PATTERN }), Type.Array(Type.String({ pattern: ID_PATTERN }), { minItems: 1 })],
+  {
+    description: 'Which drones: a count (3), a share of the fleet ("10%"), or a list of ids ([d-1, d-7]). Default: all drones (one for droneFailure).',
+    [X_PARSER]: 'droneSelection',
+  },
+)
+
+const faultSchema = Type.Object(
+  {
+    type: Type.Unsafe<string>({ type: 'string', enum: [...FAULT_TYPES], description: `What goes wrong: ${FAULT_TYPES.join(', ')}.` }),
+    at: Quantity('time', 'When it starts, after the start of the run', NON_NEGATIVE),
+    for: Type.Optional(Quantity('time', 'How long it lasts (default: to the end of the run; not for droneFailure)', POSITIVE)),
+    drones: Type.Optional(DroneSelection),
+    sigma: Type.Optional(Quantity('length', 'gpsNoise: standard deviation of the position error', POSITIVE)),
+    fraction: Type.Optional(Quantity('fraction', 'telemetryLoss: share of samples lost', { exclusiveMinimum: 0, maximum: 1 })),
+    delay: Type.Optional(Quantity('time', 'telemetryDelay: how late samples arrive', POSITIVE)),
+    factor: Type.Optional(Type.Number({ exclusiveMinimum: 1, description: 'batteryDrain: how many times faster the battery drains (2 = twice as fast).' })),
+  },
+  { additionalProperties: false, description: 'A fault on the timeline.' },
+)
 
 export const scenarioSchema = Type.Object(
   {
@@ -134,10 +166,50 @@ export const scenarioSchema = Type.Object(
     ),
     demand: Type.Object(
       {
-        rate: Quantity('rate', 'Mean delivery requests (Poisson arrivals)', POSITIVE),
+        rate: Quantity('rate', 'Mean delivery requests (Poisson arrivals) from the start', POSITIVE),
+        phases: Type.Optional(
+          Type.Array(
+            Type.Object(
+              { at: Quantity('time', 'When this rate takes over, after the start', NON_NEGATIVE), rate: Quantity('rate', 'Mean requests from then on', NON_NEGATIVE) },
+              { additionalProperties: false },
+            ),
+            { minItems: 1, description: 'Changes of the rate over the run (e.g. a lunch rush), in time order.' },
+          ),
+        ),
         area: Type.Object(
-          { center: Position('Center of the delivery area'), radius: Quantity('length', 'Radius of the delivery area', POSITIVE) },
-          { additionalProperties: false, description: 'Drop-offs are uniform in this circle.' },
+          {
+            center: Type.Optional(Position('Center of the delivery area')),
+            radius: Type.Optional(Quantity('length', 'Radius of the delivery area', POSITIVE)),
+            polygon: Type.Optional(
+              Type.Array(Position('A corner of the delivery area'), { minItems: 3, description: 'Corners of the delivery area, in order; drop-offs are uniform inside.' }),
+            ),
+          },
+          { additionalProperties: false, description: 'The delivery area: a circle {center, radius} or a polygon {polygon}. Drop-offs are uniform in it unless hotspots are given.' },
+        ),
+        hotspots: Type.Optional(
+          Type.Array(
+            Type.Object(
+              {
+                center: Position('Center of the hotspot'),
+                radius: Quantity('length', 'Drop-offs are uniform within this radius of the center', POSITIVE),
+                weight: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Relative share of drop-offs.' })),
+              },
+              { additionalProperties: false },
+            ),
+            { minItems: 1, description: 'Drop-offs cluster around these, chosen by weight, instead of spreading over the area.' },
+          ),
+        ),
+        pickups: Type.Optional(
+          Type.Array(
+            Type.Object(
+              {
+                position: Position('Where packages are picked up'),
+                weight: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Relative share of pickups.' })),
+              },
+              { additionalProperties: false },
+            ),
+            { minItems: 1, description: 'Pickup points (shops, kitchens), chosen by weight. Default: the depots that have drones.' },
+          ),
         ),
         weight: Type.Optional(
           Type.Object(
@@ -152,6 +224,13 @@ export const scenarioSchema = Type.Object(
       },
       { additionalProperties: false, description: 'The stream of delivery requests.' },
     ),
+    wind: Type.Optional(
+      Type.Object(
+        { speed: Quantity('speed', 'Wind speed', NON_NEGATIVE), from: Direction('Where the wind blows from') },
+        { additionalProperties: false, description: 'A steady wind. Ground speed follows from the wind triangle; a leg whose crosswind reaches the airspeed cannot be flown.' },
+      ),
+    ),
+    faults: Type.Optional(Type.Array(faultSchema, { description: 'Faults on a timeline: what fails, when, for how long, on which drones.' })),
     expect: Type.Optional(
       Type.Object(expectProperties, {
         additionalProperties: false,
@@ -173,78 +252,7 @@ export function scenarioSchemaJson(): string {
   return `${JSON.stringify(scenarioSchema, null, 2)}\n`
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true, keywords: [X_PARSER] })
-const check = ajv.compile(scenarioSchema)
-
 export type Path = Array<string | number>
-
-/** A structural problem; `at` says which YAML node to point at. */
-export interface SchemaIssue {
-  path: Path
-  at: 'value' | 'key' | 'parent'
-  value: unknown
-  message: string
-}
-
-/** Validates the document's structure; problems inside `x-parser` nodes are left to the loader. */
-export function checkStructure(doc: unknown): SchemaIssue[] {
-  if (check(doc)) return []
-  const issues: SchemaIssue[] = []
-  const seen = new Set<string>()
-  for (const e of check.errors ?? []) {
-    const path = toPath(e.instancePath, doc)
-    if (insideParsedNode(path)) continue
-    const issue = translate(e, path, valueAt(doc, path))
-    const id = `${issue.path.join('.')}\0${issue.message}`
-    if (!seen.has(id)) issues.push(issue)
-    seen.add(id)
-  }
-  return issues
-}
-
-function translate(e: ErrorObject, path: Path, value: unknown): SchemaIssue {
-  const p = e.params as Record<string, unknown>
-  const integer = schemaAt(path)?.type === 'integer'
-  const kind = integer ? 'an integer' : 'a number'
-  switch (e.keyword) {
-    case 'required':
-      return { path: [...path, String(p.missingProperty)], at: 'parent', value: undefined, message: `missing required key "${String(p.missingProperty)}"` }
-    case 'additionalProperties': {
-      const key = String(p.additionalProperty)
-      const known = Object.keys(schemaAt(path)?.properties ?? {})
-      const close = closest(key, known)
-      const hint = close ? `did you mean "${close}"?` : `known keys: ${known.join(', ')}`
-      return { path: [...path, key], at: 'key', value: key, message: `unknown key "${key}"; ${hint}` }
-    }
-    case 'type':
-      if (path.length === 0) return { path, at: 'value', value, message: `a scenario must be a map of keys (name, seed, duration, depots, demand…), got ${showValue(value)}` }
-      return { path, at: 'value', value, message: `must be ${TYPE_NOUNS[String(p.type)] ?? String(p.type)}, got ${showValue(value)}` }
-    case 'minimum':
-      return { path, at: 'value', value, message: `must be ${kind} ≥ ${String(p.limit)}, got ${showValue(value)}` }
-    case 'exclusiveMinimum':
-      return { path, at: 'value', value, message: `must be ${kind} > ${String(p.limit)}, got ${showValue(value)}` }
-    case 'maximum':
-      return { path, at: 'value', value, message: `must be ${kind} ≤ ${String(p.limit)}, got ${showValue(value)}` }
-    case 'minItems':
-      return { path, at: 'value', value, message: `must list at least ${String(p.limit)}, got ${Array.isArray(value) ? value.length : 0}` }
-    case 'minLength':
-      return { path, at: 'value', value, message: 'must not be empty' }
-    case 'pattern':
-      if (p.pattern === ID_PATTERN) return { path, at: 'value', value, message: `must be 1-64 letters, digits, ".", "_" or "-", got ${showValue(value)}` }
-      return { path, at: 'value', value, message: `must match ${String(p.pattern)}, got ${showValue(value)}` }
-    default:
-      return { path, at: 'value', value, message: `${e.message ?? 'is invalid'}, got ${showValue(value)}` }
-  }
-}
-
-const TYPE_NOUNS: Record<string, string> = {
-  integer: 'an integer',
-  number: 'a number',
-  string: 'a string',
-  object: 'a map of keys',
-  array: 'a list',
-  boolean: 'true or false',
-}
 
 export interface SchemaNode extends Bounds {
   type?: string
@@ -262,51 +270,4 @@ export function schemaAt(path: Path): SchemaNode | undefined {
     node = typeof seg === 'number' ? (Array.isArray(node.items) ? node.items[seg] : node.items) : node.properties?.[seg]
   }
   return node
-}
-
-function insideParsedNode(path: Path): boolean {
-  for (let i = 0; i <= path.length; i++) if (schemaAt(path.slice(0, i))?.[X_PARSER] !== undefined) return true
-  return false
-}
-
-/** JSON pointer → path, with list indices as numbers (so they print as `depots[1]`). */
-function toPath(pointer: string, doc: unknown): Path {
-  const path: Path = []
-  let here = doc
-  for (const raw of pointer.split('/').slice(1)) {
-    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~')
-    const key = Array.isArray(here) && /^\d+$/.test(seg) ? Number(seg) : seg
-    path.push(key)
-    here = here !== null && typeof here === 'object' ? (here as Record<string | number, unknown>)[key] : undefined
-  }
-  return path
-}
-
-export function valueAt(doc: unknown, path: Path): unknown {
-  let here = doc
-  for (const seg of path) here = here !== null && typeof here === 'object' ? (here as Record<string | number, unknown>)[seg] : undefined
-  return here
-}
-
-/** The known key nearest to a misspelt one, if it is close enough to be a typo. */
-export function closest(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined
-  let bestD = Math.max(1, Math.floor(key.length / 4)) + 1
-  for (const k of known) {
-    const d = editDistance(key.toLowerCase(), k.toLowerCase())
-    if (d < bestD) [best, bestD] = [k, d]
-  }
-  return best
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i]
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    prev = row
-  }
-  return prev[b.length]!
 }

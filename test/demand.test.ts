@@ -10,7 +10,9 @@ const CENTER: LatLon = { lat: 47.6, lon: -122.33 }
 const NORTH: LatLon = { lat: 47.65, lon: -122.33 }
 const EMPTY: LatLon = { lat: 47.55, lon: -122.4 }
 
-function scenario(over: { seed?: number; ratePerHour?: number; radiusM?: number; weightKg?: { min: number; max: number }; deadlineS?: number } = {}): Scenario {
+type Over = Partial<Pick<Scenario['demand'], 'ratePerHour' | 'weightKg' | 'deadlineS' | 'phases' | 'hotspots' | 'pickups'>> & { seed?: number; radiusM?: number; polygon?: LatLon[] }
+
+function scenario(over: Over = {}): Scenario {
   return {
     name: 'demand-test',
     seed: over.seed ?? 42,
@@ -19,6 +21,8 @@ function scenario(over: { seed?: number; ratePerHour?: number; radiusM?: number;
     speed: 'max',
     tickS: 1,
     drone: { ...DEFAULT_PROFILE },
+    wind: { speedMps: 0, fromDeg: 0 },
+    faults: [],
     depots: [
       { id: 'center', position: CENTER, drones: 4 },
       { id: 'empty', position: EMPTY, drones: 0 },
@@ -26,7 +30,10 @@ function scenario(over: { seed?: number; ratePerHour?: number; radiusM?: number;
     ],
     demand: {
       ratePerHour: over.ratePerHour ?? 120,
-      area: { center: CENTER, radiusM: over.radiusM ?? 3000 },
+      phases: over.phases ?? [],
+      area: { center: CENTER, radiusM: over.radiusM ?? 3000, polygon: over.polygon ?? [] },
+      hotspots: over.hotspots ?? [],
+      pickups: over.pickups ?? [],
       weightKg: over.weightKg ?? { min: 0.2, max: 2.5 },
       deadlineS: over.deadlineS ?? 1800,
     },

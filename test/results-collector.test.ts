@@ -4,7 +4,7 @@ import { checkExpectations } from '../sim/checkExpectations.js'
 import type { DemandArrival } from '../sim/demand.js'
 import { ResultsCollector } from '../sim/ResultsCollector.js'
 import type { Expectation } from '../sim/Scenario.js'
-import type { Summary } from '../sim/summaryFigures.js'
+import { SUMMARY_FIGURES, type Summary } from '../sim/summaryFigures.js'
 
 const T0 = 1_763_700_000_000
 const S = 1000
@@ -47,10 +47,11 @@ function collected(): ResultsCollector {
 }
 
 t.test('summary figures from a hand-made event sequence', async (t) => {
-  t.same(collected().summary(), {
+  t.match(collected().summary(), {
     requested: 4,
     completed: 2,
     failed: 1,
+    cancelled: 1,
     completionRate: 0.5,
     onTime: 1,
     onTimeRate: 0.25,
@@ -60,9 +61,11 @@ t.test('summary figures from a hand-made event sequence', async (t) => {
 })
 
 t.test('per-delivery results record status, drone, times, ETA and reason', async (t) => {
-  const byId = new Map(collected().deliveries().map((r) => [r.id, r]))
-  t.same([...byId.keys()], ['on-time', 'late', 'failed', 'cancelled'], 'in request order, other deliveries ignored')
-  t.same(collected().deliveries().map((r) => r.request), [1, 2, 3, 4])
+  const c = collected()
+  const byId = new Map(['on-time', 'late', 'failed', 'cancelled'].map((id) => [id, c.get(id)]))
+  t.same(c.deliveries(), [...byId.values()], 'in request order, other deliveries ignored')
+  t.equal(c.get('someone-elses'), undefined)
+  t.same(c.deliveries().map((r) => r.request), [1, 2, 3, 4])
   t.match(byId.get('on-time'), {
     status: 'Completed', droneId: 'd-1', requestedAt: T0, deadline: T0 + 600 * S, assignedAt: T0 + 10 * S,
     pickedUpAt: T0 + 100 * S, completedAt: T0 + 280 * S, etaAtAssignment: T0 + 300 * S, onTime: true, reason: null,
@@ -101,7 +104,8 @@ t.test('a reassignment changes the drone but keeps the first assignment time and
 
 t.test('an empty run has a summary of zeros, not NaN', async (t) => {
   const s = new ResultsCollector().summary()
-  t.same(s, { requested: 0, completed: 0, failed: 0, completionRate: 0, onTime: 0, onTimeRate: 0, meanDeliveryTimeS: 0, meanEtaErrorS: 0 })
+  t.ok(Object.values(s).every((v) => v === 0), JSON.stringify(s))
+  t.same(Object.keys(s).sort(), Object.keys(SUMMARY_FIGURES).filter((k) => k !== 'realTimeFactor' && k !== 'samplesPerS').sort())
 })
 
 t.test('rates are rounded to three decimals, times to one', async (t) => {
@@ -162,4 +166,57 @@ t.test('an expectation on a figure the summary lacks fails rather than passing s
   const failed = checkExpectations([exp('throughput', '>=', 0, 3)], summary)
   t.equal(failed.length, 1)
   t.match(failed[0]!.message, 'throughput')
+})
+
+t.test('an event that arrives before the gateway answered is applied once the request is registered', async (t) => {
+  const c = new ResultsCollector()
+  c.apply(assigned('early', 5, 'd-4', 300))
+  c.apply(completed('someone-elses', 9, 'd-9'))
+  t.equal(c.deliveries().length, 0)
+  c.requested('early', arrival(0))
+  t.match(c.get('early'), { status: 'HeadedToPickup', droneId: 'd-4', assignedAt: T0 + 5 * S, etaAtAssignment: T0 + 300 * S })
+})
+
+t.test('ETA error at fixed horizons reads the prediction made that long before arrival', async (t) => {
+  const c = new ResultsCollector()
+  c.requested('x', arrival(0, 3600))
+  c.apply(assigned('x', 0, 'd-1', 900))
+  // Predictions every 5 s, drifting from 900 s (early) to the true 1000 s as arrival nears.
+  for (let s = 5; s < 1000; s += 5) {
+    const predicted = 1000 - Math.max(0, (1000 - s) / 10)
+    c.tracking({ type: 'tracking', deliveryId: 'x', droneId: 'd-1', ts: T0 + s * S, position: { lat: 0, lon: 0, alt: 60 }, speed: 15, heading: 0, battery: 0.9, droneState: 'cruise', status: 'HeadedToDropoff', eta: { at: T0 + predicted * S, p10: 0, p90: 0 } })
+  }
+  c.apply(completed('x', 1000, 'd-1'))
+  const r = c.get('x')!
+  t.equal(r.predictedEta['60'], T0 + (1000 - 60 / 10) * S, '1 min before: the prediction at 940 s')
+  t.equal(r.predictedEta['300'], T0 + (1000 - 300 / 10) * S, '5 min before: at 700 s')
+  t.equal(r.predictedEta['600'], T0 + (1000 - 600 / 10) * S, '10 min before: at 400 s')
+  const sum = c.summary()
+  t.equal(sum.etaErrorAt1MinS, 6)
+  t.equal(sum.etaErrorAt5MinS, 30)
+  t.equal(sum.etaErrorAt10MinS, 60)
+  t.equal(sum.meanEtaErrorS, 100)
+  t.ok(c.etaByMinute.length >= 16 && c.etaByMinute[0]!.n > 0, 'errors binned by minutes before arrival')
+  t.ok(c.etaByMinute[0]!.signedS < 0, 'early predictions are negative errors')
+})
+
+t.test('delivery-time percentiles', async (t) => {
+  const c = new ResultsCollector()
+  for (let k = 1; k <= 100; k++) {
+    c.requested(`d${k}`, arrival(0, 10_000))
+    c.apply(completed(`d${k}`, k * 10, 'd-1'))
+  }
+  const s = c.summary()
+  t.ok(Math.abs(s.deliveryTimeP50S - 500) <= 1, `p50 ${s.deliveryTimeP50S}`)
+  t.ok(Math.abs(s.deliveryTimeP95S - 950) <= 1, `p95 ${s.deliveryTimeP95S}`)
+  t.ok(Math.abs(s.deliveryTimeP99S - 990) <= 1, `p99 ${s.deliveryTimeP99S}`)
+})
+
+t.test('distance and energy flown add up per delivery, across drones', async (t) => {
+  const c = new ResultsCollector()
+  c.requested('x', arrival(0))
+  c.flown('x', 1200.4, 30.123)
+  c.flown('x', 800, 20)
+  c.refused('x')
+  t.match(c.get('x'), { distanceM: 2000, energyWh: 50.12, refusals: 1 })
 })

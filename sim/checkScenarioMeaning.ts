@@ -1,0 +1,136 @@
+/**
+ * Checks that need more than one field of a scenario (ids unique, depots near
+ * the area, weights within the payload, faults that fit their type). Each is
+ * skipped when a field it needs already failed, so one mistake gives one
+ * message.
+ */
+import { haversineM, type LatLon } from '../protocol/geo.js'
+import { DEFAULT_PROFILE } from '../protocol/profile.js'
+import { valueAt } from './checkStructure.js'
+import { isRecord } from './scenarioParsers.js'
+import type { DroneSelection, FaultType } from './Scenario.js'
+import { DEFAULT_TICK_S, DEFAULT_WEIGHT_KG, MAX_DEPOT_DISTANCE_M, type Path } from './scenarioSchema.js'
+
+export interface IssueSink {
+  add(path: Path, value: unknown, message: string, at?: 'value' | 'key' | 'parent'): void
+}
+
+/** The keys each fault type needs, and those it takes besides type, at and drones. */
+const FAULT_KEYS: Record<FaultType, { needs: string[]; takes: string[] }> = {
+  droneFailure: { needs: [], takes: [] },
+  gpsNoise: { needs: ['sigma'], takes: ['sigma', 'for'] },
+  gpsDropout: { needs: [], takes: ['for'] },
+  telemetryLoss: { needs: ['fraction'], takes: ['fraction', 'for'] },
+  telemetryDelay: { needs: ['delay'], takes: ['delay', 'for'] },
+  batteryDrain: { needs: ['factor'], takes: ['factor', 'for'] },
+  brokerOutage: { needs: ['for'], takes: ['for'] },
+}
+const FAULT_OPTIONAL = ['for', 'sigma', 'fraction', 'delay', 'factor']
+
+/** The center depots and hotspots are checked against: the circle's, or the polygon's vertex mean. */
+export function areaCenter(area: { center?: LatLon; polygon?: LatLon[] }): LatLon | undefined {
+  if (area.center) return area.center
+  const ring = area.polygon
+  if (!ring || ring.length === 0 || ring.some((p) => !p)) return undefined
+  return { lat: ring.reduce((s, p) => s + p.lat, 0) / ring.length, lon: ring.reduce((s, p) => s + p.lon, 0) / ring.length }
+}
+
+export function checkMeaning(data: unknown, raw: unknown, issues: IssueSink): void {
+  const num = (path: Path, dflt?: number): number | undefined => {
+    const v = valueAt(data, path)
+    return v === undefined && valueAt(raw, path) === undefined ? dflt : typeof v === 'number' ? v : undefined
+  }
+  const area = valueAt(data, ['demand', 'area'])
+  const rawArea = valueAt(raw, ['demand', 'area'])
+  let center: LatLon | undefined
+  if (isRecord(area) && isRecord(rawArea)) {
+    const circle = 'center' in rawArea || 'radius' in rawArea
+    if (circle && 'polygon' in rawArea) issues.add(['demand', 'area', 'polygon'], 'polygon', 'give either center and radius (a circle) or polygon, not both', 'key')
+    else if (!circle && !('polygon' in rawArea)) issues.add(['demand', 'area'], rawArea, 'needs center and radius (a circle) or polygon (a list of corners)')
+    else if (circle && !('radius' in rawArea)) issues.add(['demand', 'area', 'radius'], undefined, 'missing required key "radius" (a circle needs center and radius)', 'parent')
+    else if (circle && !('center' in rawArea)) issues.add(['demand', 'area', 'center'], undefined, 'missing required key "center" (a circle needs center and radius)', 'parent')
+    else center = areaCenter(area as { center?: LatLon; polygon?: LatLon[] })
+  }
+  const far = (path: Path, p: unknown, what: string): void => {
+    if (!center || !isRecord(p)) return
+    const m = haversineM(p.lat as number, p.lon as number, center.lat, center.lon)
+    if (m > MAX_DEPOT_DISTANCE_M) {
+      issues.add(path, valueAt(raw, path), `is ${(m / 1000).toFixed(1)} km from the demand area's center; ${what} must be within ${MAX_DEPOT_DISTANCE_M / 1000} km`)
+    }
+  }
+  const depots = valueAt(data, ['depots'])
+  let fleet = NaN
+  if (Array.isArray(depots)) {
+    const seen = new Map<unknown, number>()
+    let total = 0
+    for (const [i, d] of depots.entries()) {
+      if (!isRecord(d)) {
+        total = NaN
+        continue
+      }
+      const first = seen.get(d.id)
+      if (typeof d.id === 'string' && first !== undefined) {
+        issues.add(['depots', i, 'id'], d.id, `duplicate depot id "${d.id}" (also depots[${first}])`)
+      } else seen.set(d.id, i)
+      // NaN when a count is bad, so "0 drones in total" is only said when it is true.
+      total += Number.isInteger(d.drones) && (d.drones as number) >= 0 ? (d.drones as number) : NaN
+      far(['depots', i, 'position'], d.position, 'a depot')
+    }
+    if (total === 0 && depots.length > 0) issues.add(['depots'], 0, 'the depots have 0 drones in total; at least one is needed')
+    fleet = total
+  }
+  for (const key of ['hotspots', 'pickups'] as const) {
+    const list = valueAt(data, ['demand', key])
+    if (Array.isArray(list)) list.forEach((h, i) => far(['demand', key, i, key === 'hotspots' ? 'center' : 'position'], isRecord(h) ? h[key === 'hotspots' ? 'center' : 'position'] : undefined, key === 'hotspots' ? 'a hotspot' : 'a pickup'))
+  }
+  const wMin = num(['demand', 'weight', 'min'], DEFAULT_WEIGHT_KG.min)
+  const wMax = num(['demand', 'weight', 'max'], DEFAULT_WEIGHT_KG.max)
+  if (wMin !== undefined && wMax !== undefined && wMin > wMax) {
+    issues.add(['demand', 'weight', 'min'], valueAt(raw, ['demand', 'weight', 'min']), `must not exceed weight.max (${wMax} kg), got ${wMin} kg`)
+  }
+  const maxPayload = num(['drone', 'maxPayload'], DEFAULT_PROFILE.maxPayloadKg)
+  if (wMax !== undefined && maxPayload !== undefined && wMax > maxPayload) {
+    issues.add(['demand', 'weight', 'max'], valueAt(raw, ['demand', 'weight', 'max']) ?? wMax,
+      `heaviest package ${wMax} kg exceeds drone.maxPayload ${maxPayload} kg; no drone could carry it`)
+  }
+  const tick = num(['tick'], DEFAULT_TICK_S)
+  const duration = num(['duration'])
+  if (tick !== undefined && duration !== undefined && tick > duration) {
+    issues.add(['tick'], valueAt(raw, ['tick']) ?? tick, `must not exceed duration (${duration} s), got ${tick} s`)
+  }
+  const phases = valueAt(data, ['demand', 'phases'])
+  if (Array.isArray(phases)) {
+    let prev = -Infinity
+    phases.forEach((ph, i) => {
+      const at = isRecord(ph) ? ph.at : undefined
+      if (typeof at !== 'number') return
+      if (at <= prev) issues.add(['demand', 'phases', i, 'at'], valueAt(raw, ['demand', 'phases', i, 'at']), `phases must be in time order; ${at} s is not after the previous phase (${prev} s)`)
+      else if (duration !== undefined && at >= duration) issues.add(['demand', 'phases', i, 'at'], valueAt(raw, ['demand', 'phases', i, 'at']), `starts at ${at} s, not before the end of the run (${duration} s)`)
+      prev = Math.max(prev, at)
+    })
+  }
+  const faults = valueAt(data, ['faults'])
+  if (Array.isArray(faults)) faults.forEach((f, i) => { if (isRecord(f)) checkFault(f, i, raw, duration, fleet, issues) })
+}
+
+function checkFault(f: Record<string, unknown>, i: number, raw: unknown, duration: number | undefined, fleet: number, issues: IssueSink): void {
+  const type = f.type as FaultType
+  const keys = FAULT_KEYS[type]
+  if (keys === undefined) return // an unknown type is the schema's message
+  for (const k of keys.needs) if (!(k in f)) issues.add(['faults', i, k], undefined, `missing required key "${k}" for a ${type} fault`, 'parent')
+  for (const k of FAULT_OPTIONAL) {
+    if (k in f && !keys.takes.includes(k)) issues.add(['faults', i, k], k, `"${k}" does not apply to a ${type} fault${keys.takes.length ? `; it takes ${keys.takes.join(', ')}` : ''}`, 'key')
+  }
+  if (type === 'brokerOutage' && 'drones' in f) issues.add(['faults', i, 'drones'], 'drones', 'a brokerOutage cuts the simulator\'s connection, not single drones', 'key')
+  if (typeof f.at === 'number' && duration !== undefined && f.at >= duration) {
+    issues.add(['faults', i, 'at'], valueAt(raw, ['faults', i, 'at']), `starts at ${f.at} s, not before the end of the run (${duration} s)`)
+  }
+  const sel = f.drones as DroneSelection | undefined
+  if (sel && Number.isFinite(fleet)) {
+    if (sel.kind === 'count' && sel.count > fleet) issues.add(['faults', i, 'drones'], sel.count, `asks for ${sel.count} drones; the fleet has ${fleet}`)
+    if (sel.kind === 'ids') {
+      const bad = sel.ids.filter((id) => !/^d-\d+$/.test(id) || Number(id.slice(2)) < 1 || Number(id.slice(2)) > fleet)
+      if (bad.length) issues.add(['faults', i, 'drones'], bad, `no drone ${bad.map((b) => `"${b}"`).join(', ')}; drones are d-1 … d-${fleet}`)
+    }
+  }
+}
