@@ -40,3 +40,8 @@ export const urlFlag = (flag: string, protocols: string[]) => (value: string): s
   if (!protocols.includes(u.protocol.replace(/:$/, ''))) throw flagError(flag, value, `a URL with scheme ${protocols.join(' or ')}`)
   return value
 }
+
+export const choiceFlag = (flag: string, choices: readonly string[]) => (value: string): string => {
+  if (!choices.includes(value)) throw flagError(flag, value, `one of ${choices.join(', ')}`)
+  return value
+}

@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os'
 import { Command, CommanderError } from 'commander'
 import { DronefleetError } from '../protocol/errors.js'
 import { ScenarioError } from '../sim/loadScenario.js'
-import { intFlag, portFlag, positiveIntFlag, speedFlag, urlFlag } from './flags.js'
+import { choiceFlag, intFlag, portFlag, positiveIntFlag, speedFlag, urlFlag } from './flags.js'
+import { benchCommand } from './benchCommand.js'
 import { runCommand } from './runCommand.js'
 import { serveCommand } from './serveCommand.js'
 import { simCommand } from './simCommand.js'
@@ -53,6 +54,23 @@ program.command('sim')
   .option('--out <dir>', 'where results.json and report.html go')
   .option('--prefix <topic>', 'MQTT topic prefix', 'dronefleet/v1')
   .action(async (file: string, flags) => { process.exitCode = await simCommand(file, flags) })
+
+program.command('bench')
+  .description('telemetry load test: open-model rate or phases, latency percentiles, loss, thresholds, JSON report')
+  .option('--rate <n>', 'positions per second', positiveIntFlag('--rate', 10_000_000), 10_000)
+  .option('--duration <s>', 'seconds at --rate', positiveIntFlag('--duration', 86_400), 10)
+  .option('--phases <list>', 'instead of --rate/--duration: RATE@SECONDS or FROM->TO@SECONDS, comma-separated')
+  .option('--drones <n>', 'distinct drones the positions come from', positiveIntFlag('--drones', 1_000_000), 1000)
+  .option('--connections <n>', 'publisher MQTT connections', positiveIntFlag('--connections', 1000), 4)
+  .option('--format <f>', 'json (one sample per message) or binary (batch frames)', choiceFlag('--format', ['json', 'binary']), 'json')
+  .option('--batch <n>', 'positions per binary frame at most', positiveIntFlag('--batch', 100_000), 500)
+  .option('--qos <q>', 'MQTT QoS of telemetry: 0 or 1', (v: string) => Number(choiceFlag('--qos', ['0', '1'])(v)), 0)
+  .option('--window <n>', 'QoS 1 publishes in flight per connection', positiveIntFlag('--window', 100_000), 1000)
+  .option('--ws-clients <n>', 'WebSocket clients, each tracking one delivery', intFlag('--ws-clients'), 0)
+  .option('--broker <url>', 'broker to test: "embedded" (default) or a URL; repeat to compare brokers side by side', (v: string, acc: string[]) => [...acc, v === 'embedded' ? v : brokerUrl(v)], [] as string[])
+  .option('--threshold <expr>', 'fail (exit 1) unless it holds, e.g. "p99<25ms", "loss==0", "ratio>=0.9"; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--out <file>', 'JSON report', 'results/bench.json')
+  .action(async (flags) => { process.exitCode = await benchCommand(flags) })
 
 program.command('validate')
   .description('check a scenario file; errors name line, field and value')

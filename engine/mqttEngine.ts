@@ -1,5 +1,6 @@
 import type { MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
+import { BatchError, batchDroneId, decodeBatch } from '../protocol/batchCodec.js'
 import { decodeClock } from '../protocol/clock.js'
 import { decodeRequest } from '../protocol/requests.js'
 import { decodeTelemetryJson, TelemetryError, type TelemetrySample } from '../protocol/telemetry.js'
@@ -79,6 +80,39 @@ export async function startMqttEngine(o: MqttEngineOptions): Promise<MqttEngine>
   const timer = tickMs > 0 ? setInterval(tick, tickMs) : undefined
   timer?.unref()
 
+  const accept = (sample: TelemetrySample): void => {
+    if (!engine.handleTelemetry(sample)) return
+    const wall = now()
+    engine.recordLag(wall - sample.ts)
+    if (sample.ts >= latestTs) {
+      latestTs = sample.ts
+      latestAt = wall
+    }
+    o.observe?.(sample)
+  }
+  // Batch records are applied through one reused sample: the core copies
+  // what it keeps, so a frame of thousands allocates no objects but ids.
+  const batchPrefix = `${t.prefix}/telemetry-batch/`
+  const ids: string[] = []
+  const scratch: TelemetrySample = { droneId: '', seq: 0, ts: 0, lat: 0, lon: 0, alt: 0, speed: 0, heading: 0, battery: 0, state: 'idle' }
+  const ingestBatch = (payload: Buffer): void => {
+    const r = decodeBatch(payload)
+    for (let i = 0; i < r.count; i++) {
+      const n = r.drone(i)
+      scratch.droneId = ids[n] ??= batchDroneId(n)
+      scratch.seq = r.seq(i)
+      scratch.ts = r.ts(i)
+      scratch.lat = r.lat(i)
+      scratch.lon = r.lon(i)
+      scratch.alt = r.alt(i)
+      scratch.speed = r.speed(i)
+      scratch.heading = r.heading(i)
+      scratch.battery = r.battery(i)
+      scratch.state = r.state(i)
+      accept(scratch)
+    }
+  }
+
   const onMessage = (topic: string, payload: Buffer): void => {
     try {
       if (topic === t.simClock) {
@@ -95,22 +129,24 @@ export async function startMqttEngine(o: MqttEngineOptions): Promise<MqttEngine>
         else o.logger?.warn({ topic }, 'ignored an undecodable request')
         return
       }
+      if (topic.startsWith(batchPrefix)) {
+        ingestBatch(payload)
+        return
+      }
       const droneId = t.droneIdOf(topic)
       if (droneId === undefined) return
       const sample = decodeTelemetryJson(payload)
       if (sample.droneId !== droneId) {
         throw new TelemetryError('topic', `telemetry for "${sample.droneId}" arrived on the topic of "${droneId}"`, 'droneId', sample.droneId)
       }
-      if (engine.handleTelemetry(sample)) {
-        const wall = now()
-        engine.recordLag(wall - sample.ts)
-        if (sample.ts >= latestTs) {
-          latestTs = sample.ts
-          latestAt = wall
-        }
-        o.observe?.(sample)
-      }
+      accept(sample)
     } catch (err) {
+      if (err instanceof BatchError) {
+        // One corrupt or truncated frame is dropped whole and counted once.
+        engine.rejectTelemetry('malformed')
+        o.logger?.debug({ topic, reason: err.reason, field: err.field }, err.message)
+        return
+      }
       if (err instanceof TelemetryError) {
         engine.rejectTelemetry(err.reason)
         o.logger?.debug({ topic, field: err.field, reason: err.reason }, err.message)
@@ -121,13 +157,13 @@ export async function startMqttEngine(o: MqttEngineOptions): Promise<MqttEngine>
   }
 
   mqtt.on('message', onMessage)
-  await mqtt.subscribeAsync({ [t.telemetryAll]: { qos: 0 }, [t.requests]: { qos: 1 }, [t.simClock]: { qos: 1 } })
+  await mqtt.subscribeAsync({ [t.telemetryAll]: { qos: 0 }, [t.telemetryBatchAll]: { qos: 0 }, [t.requests]: { qos: 1 }, [t.simClock]: { qos: 1 } })
   return {
     engine,
     async close() {
       if (timer) clearInterval(timer)
       mqtt.off('message', onMessage)
-      if (mqtt.connected) await mqtt.unsubscribeAsync([t.telemetryAll, t.requests, t.simClock]).catch(() => undefined)
+      if (mqtt.connected) await mqtt.unsubscribeAsync([t.telemetryAll, t.telemetryBatchAll, t.requests, t.simClock]).catch(() => undefined)
     },
   }
 }

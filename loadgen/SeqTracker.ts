@@ -4,13 +4,13 @@
  * told from a duplicate exactly.
  */
 export class SeqTracker {
-  private readonly seen = new Map<number, { bits: Uint8Array; max: number }>()
+  private readonly seen = new Map<string | number, { bits: Uint8Array; max: number }>()
   received = 0
   duplicates = 0
   reordered = 0
 
   /** Records one arrival of (drone, seq). */
-  add(drone: number, seq: number): void {
+  add(drone: string | number, seq: number): void {
     let s = this.seen.get(drone)
     if (!s) {
       s = { bits: new Uint8Array(64), max: -1 }

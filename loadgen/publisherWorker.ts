@@ -1,0 +1,118 @@
+/**
+ * The load generator's publishing side, in a worker thread so it has a core
+ * of its own: it sends the plan's messages over several MQTT connections,
+ * each stamped with its *intended* send time (the sample's `ts`, wall-clock
+ * ms with a fraction), and posts its progress to the main thread.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import mqtt, { type MqttClient } from 'mqtt'
+import { BatchWriter, stateCode } from '../protocol/batchCodec.js'
+import { topics as makeTopics } from '../protocol/topics.js'
+import { LoadPlan, type LoadPhase } from './LoadPlan.js'
+
+export interface PublisherConfig {
+  brokerUrl: string
+  prefix: string
+  phases: LoadPhase[]
+  drones: number
+  connections: number
+  format: 'json' | 'binary'
+  /** Records per binary frame at most. */
+  batchSize: number
+  qos: 0 | 1
+  /** QoS 1 publishes awaiting PUBACK per connection, at most. */
+  window: number
+}
+
+/** Main thread → worker, once the worker said it is ready. */
+export interface StartMessage {
+  /** Wall-clock ms at which message 0 is intended. */
+  startAt: number
+}
+
+export type PublisherMessage =
+  | { type: 'ready' }
+  | { type: 'progress'; sent: number; late: number }
+  | { type: 'done'; sent: number; skipped: number }
+  | { type: 'error'; message: string }
+
+const wallNow = (): number => performance.timeOrigin + performance.now()
+const cruise = stateCode('cruise')
+
+async function main(c: PublisherConfig): Promise<void> {
+  const port = parentPort!
+  const t = makeTopics(c.prefix)
+  const plan = new LoadPlan(c.phases)
+  const clients: MqttClient[] = []
+  for (let i = 0; i < c.connections; i++) {
+    const client = await mqtt.connectAsync(c.brokerUrl, { clientId: `dronefleet-bench-pub-${process.pid}-${i}`, reconnectPeriod: 0 })
+    ;(client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true)
+    clients.push(client)
+  }
+  const writers = clients.map((_, i) => new BatchWriter(c.batchSize, i))
+  const inFlight = clients.map(() => 0)
+  const { startAt } = await new Promise<StartMessage>((resolve) => {
+    port.once('message', resolve)
+    port.postMessage({ type: 'ready' } satisfies PublisherMessage)
+  })
+  while (wallNow() < startAt) await new Promise((r) => setTimeout(r, 1))
+
+  let sent = 0
+  let skipped = 0
+  let late = 0
+  let lastReport = 0
+  const publish = (conn: number, topic: string, payload: string | Buffer): void => {
+    const client = clients[conn] as MqttClient
+    if (c.qos === 0) {
+      client.publish(topic, payload, { qos: 0 })
+      return
+    }
+    if ((inFlight[conn] as number) >= c.window) {
+      skipped++ // the window is full: the message is lost to the load, and counted
+      return
+    }
+    inFlight[conn] = (inFlight[conn] as number) + 1
+    client.publish(topic, payload, { qos: 1 }, () => { inFlight[conn] = (inFlight[conn] as number) - 1 })
+  }
+  const flush = (conn: number): void => {
+    const w = writers[conn] as BatchWriter
+    if (w.count === 0) return
+    publish(conn, t.telemetryBatch(conn), Buffer.from(w.finish()))
+    w.reset()
+  }
+
+  while (sent < plan.total) {
+    const elapsedS = (wallNow() - startAt) / 1000
+    const due = plan.countBy(elapsedS)
+    if (due - sent > 1000) late++
+    for (; sent < due; sent++) {
+      const drone = sent % c.drones
+      const seq = Math.floor(sent / c.drones)
+      const ts = startAt + plan.timeOf(sent) * 1000
+      const conn = drone % c.connections
+      const lat = 47.5 + (drone % 1000) * 1e-4
+      const lon = -122.4 + Math.floor(drone / 1000) * 1e-4
+      if (c.format === 'json') {
+        publish(conn, t.telemetry(`d-${drone + 1}`), `{"droneId":"d-${drone + 1}","seq":${seq},"ts":${ts},"lat":${lat},"lon":${lon},"alt":60,"speed":15,"heading":90,"battery":0.8,"state":"cruise"}`)
+      } else {
+        const w = writers[conn] as BatchWriter
+        w.push(drone + 1, seq, ts, lat, lon, 60, 15, 90, 0.8, cruise)
+        if (w.count >= c.batchSize) flush(conn)
+      }
+    }
+    for (let i = 0; i < writers.length; i++) flush(i)
+    if (elapsedS - lastReport >= 1) {
+      lastReport = Math.floor(elapsedS)
+      port.postMessage({ type: 'progress', sent, late } satisfies PublisherMessage)
+    }
+    // Sleep when the next message is a while off; otherwise just let I/O run.
+    const waitMs = sent < plan.total ? startAt + plan.timeOf(sent) * 1000 - wallNow() : 0
+    await new Promise((r) => (waitMs > 2 ? setTimeout(r, waitMs - 1) : setImmediate(r)))
+  }
+  await Promise.all(clients.map((cl) => cl.endAsync()))
+  port.postMessage({ type: 'done', sent: sent - skipped, skipped } satisfies PublisherMessage)
+}
+
+main(workerData as PublisherConfig).catch((err: unknown) => {
+  parentPort?.postMessage({ type: 'error', message: (err as Error).message } satisfies PublisherMessage)
+})

@@ -1,0 +1,179 @@
+import { Worker } from 'node:worker_threads'
+import type { MqttClient } from 'mqtt'
+import type { Logger } from 'pino'
+import WebSocket from 'ws'
+import { startMqttEngine } from '../engine/mqttEngine.js'
+import { startEmbeddedBroker, type EmbeddedBroker } from '../gateway/embeddedBroker.js'
+import { startGateway } from '../gateway/startGateway.js'
+import { DEFAULT_PROFILE } from '../protocol/profile.js'
+import { topics as makeTopics } from '../protocol/topics.js'
+import type { TrackMessage } from '../protocol/tracking.js'
+import { randomBytes } from 'node:crypto'
+import { BarePipe } from './BarePipe.js'
+import { LatencyStats, type LatencySummary } from './LatencyStats.js'
+import { LoadPlan, type LoadPhase } from './LoadPlan.js'
+import type { PublisherConfig, PublisherMessage, StartMessage } from './publisherWorker.js'
+import { SeqTracker } from './SeqTracker.js'
+
+export interface LoadOptions {
+  /** An external broker; without it an embedded aedes broker runs in this process. */
+  broker?: string | undefined
+  phases: LoadPhase[]
+  drones: number
+  connections: number
+  format: 'json' | 'binary'
+  batchSize: number
+  qos: 0 | 1
+  window: number
+  /** WebSocket clients, each tracking one delivery. */
+  wsClients: number
+  logger: Logger
+  connect: (url: string, role: string) => Promise<MqttClient>
+  onSecond?: (p: LoadProgress) => void
+}
+
+export interface LoadProgress {
+  second: number
+  sent: number
+  engine: number
+  bare: number
+  p99: number
+}
+
+export interface LoadResult {
+  config: Omit<LoadOptions, 'logger' | 'connect' | 'onSecond'> & { broker: string; plannedMessages: number; durationS: number }
+  sent: number
+  /** Positions the generator could not send (QoS 1 window full). */
+  skipped: number
+  engine: { received: number; lost: number; lossRate: number; duplicates: number; reordered: number; throughput: number; latency: LatencySummary; series: number[] }
+  bare: { received: number; throughput: number; series: number[] }
+  ws: { clients: number; latency: LatencySummary } | null
+  /** Engine throughput / bare-pipe throughput. */
+  ratio: number
+}
+
+const wallNow = (): number => performance.timeOrigin + performance.now()
+
+/**
+ * One load test: broker (embedded or given), the engine and gateway in this
+ * process, the publisher in a worker thread, a bare-pipe counter beside the
+ * engine. Latency is from each message's intended send time to the moment
+ * the engine processed it, and to the moment a WebSocket client got the
+ * tracking message it caused.
+ */
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const plan = new LoadPlan(o.phases)
+  const prefix = `dronefleet-bench-${randomBytes(3).toString('hex')}/v1`
+  const t = makeTopics(prefix)
+  const cleanup: Array<() => Promise<unknown>> = []
+  try {
+    let embedded: EmbeddedBroker | null = null
+    if (!o.broker) {
+      embedded = await startEmbeddedBroker({ port: 0 })
+      cleanup.push(() => (embedded as EmbeddedBroker).close())
+    }
+    const brokerUrl = o.broker ?? (embedded as EmbeddedBroker).url
+    const engineStats = new LatencyStats()
+    const seqs = new SeqTracker()
+    let startAt = Infinity
+    let lastEngineAt = 0
+    const engineClient = await o.connect(brokerUrl, 'bench-engine')
+    cleanup.push(() => engineClient.endAsync())
+    const engine = await startMqttEngine({
+      mqtt: engineClient, topics: t, profile: DEFAULT_PROFILE, depots: [], logger: o.logger,
+      observe: (s) => {
+        const now = (lastEngineAt = wallNow())
+        engineStats.record((now - startAt) / 1000, now - s.ts)
+        seqs.add(s.droneId, s.seq)
+      },
+    })
+    cleanup.push(() => engine.close())
+    const gatewayClient = await o.connect(brokerUrl, 'bench-gateway')
+    cleanup.push(() => gatewayClient.endAsync())
+    const gateway = await startGateway({
+      mqtt: gatewayClient, topics: t, engine: engine.engine, httpPort: 0, wsPort: 0, apiKey: null,
+      trackingSecret: randomBytes(32), logger: false,
+    })
+    cleanup.push(() => gateway.close())
+    const bareClient = await o.connect(brokerUrl, 'bench-bare')
+    cleanup.push(() => bareClient.endAsync())
+    const bare = new BarePipe(bareClient, t, wallNow)
+    await bare.start()
+
+    const config: PublisherConfig = {
+      brokerUrl, prefix, phases: o.phases, drones: o.drones, connections: o.connections, format: o.format,
+      batchSize: o.batchSize, qos: o.qos, window: o.window,
+    }
+    const worker = new Worker(new URL('./publisherWorker.js', import.meta.url), { workerData: config })
+    cleanup.push(() => worker.terminate())
+    let sent = 0
+    let skipped = 0
+    let markStarted = (): void => undefined
+    const started = new Promise<void>((r) => { markStarted = r })
+    const done = new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: PublisherMessage) => {
+        if (m.type === 'ready') {
+          startAt = bare.startAt = wallNow() + 100
+          worker.postMessage({ startAt } satisfies StartMessage)
+          markStarted()
+        } else if (m.type === 'progress') sent = m.sent
+        else if (m.type === 'done') { sent = m.sent; skipped = m.skipped; resolve() }
+        else if (m.type === 'error') reject(new Error(`the load publisher failed: ${m.message}`))
+      })
+      worker.on('error', reject)
+    })
+    await Promise.race([started, done])
+
+    const wsStats = o.wsClients > 0 ? new LatencyStats() : null
+    const sockets: WebSocket[] = []
+    cleanup.push(async () => { for (const s of sockets) s.terminate() })
+    if (wsStats) {
+      // Let the fleet report in, then give each client a delivery to watch.
+      await new Promise((r) => setTimeout(r, Math.max(0, startAt - wallNow()) + 1000))
+      for (let i = 0; i < o.wsClients; i++) {
+        const res = await fetch(`${gateway.httpUrl}/v1/deliveries`, {
+          method: 'POST', headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ pickup: { lat: 47.5, lon: -122.4 }, dropoff: { lat: 47.51, lon: -122.4 }, weightKg: 1 }),
+        })
+        const { trackingUrl } = (await res.json()) as { trackingUrl: string }
+        const ws = new WebSocket(trackingUrl)
+        ws.on('message', (data) => {
+          const m = JSON.parse(String(data)) as TrackMessage
+          if (m.type === 'tracking') wsStats.record((wallNow() - startAt) / 1000, wallNow() - m.ts)
+        })
+        sockets.push(ws)
+      }
+    }
+
+    const ticker = setInterval(() => {
+      const second = Math.floor((wallNow() - startAt) / 1000)
+      o.onSecond?.({ second, sent, engine: engineStats.series()[second - 1] ?? 0, bare: bare.series()[second - 1] ?? 0, p99: engineStats.summary().p99 })
+    }, 1000)
+    cleanup.push(async () => clearInterval(ticker))
+    await done
+    // Drain: wait until the engine has what was sent, or two quiet seconds.
+    for (let last = -1, quiet = 0; quiet < 20 && seqs.received < sent; quiet = seqs.received === last ? quiet + 1 : 0) {
+      last = seqs.received
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    // Rates over the time the messages took to arrive, not the time planned
+    // for sending them: a pipeline that falls behind shows a lower rate.
+    const span = (last: number): number => Math.max(plan.durationS, (last - startAt) / 1000)
+    const engineThroughput = Math.round(seqs.received / span(lastEngineAt))
+    const bareThroughput = Math.round(bare.total / span(bare.lastAt))
+    return {
+      config: { ...o, broker: o.broker ?? 'embedded', plannedMessages: plan.total, durationS: plan.durationS } as LoadResult['config'],
+      sent,
+      skipped,
+      engine: {
+        received: seqs.received, lost: seqs.lost(sent), lossRate: sent ? seqs.lost(sent) / sent : 0, duplicates: seqs.duplicates,
+        reordered: seqs.reordered, throughput: engineThroughput, latency: engineStats.summary(), series: engineStats.series(),
+      },
+      bare: { received: bare.total, throughput: bareThroughput, series: bare.series() },
+      ws: wsStats ? { clients: o.wsClients, latency: wsStats.summary() } : null,
+      ratio: bareThroughput ? Math.round((engineThroughput / bareThroughput) * 1000) / 1000 : 0,
+    }
+  } finally {
+    for (const close of cleanup.reverse()) await close().catch(() => undefined)
+  }
+}
