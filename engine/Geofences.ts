@@ -10,8 +10,10 @@ export interface ZoneEntry {
   maxY: number
   zone: Zone
   ring: Ring
-  /** Turning points around it for routes (buffered vertices), computed on first use. */
+  /** Turning points around it for routes (vertices buffered by the clearance), computed on first use. */
   turns: LatLon[] | null
+  /** The zone buffered by half the clearance: what route segments may not enter. */
+  guard: LatLon[] | null
 }
 
 export interface GeofenceOptions {
@@ -51,7 +53,7 @@ export class Geofences {
     const padLon = this.exitBandM / ring.kx
     const e: ZoneEntry = {
       minX: ring.minLon - padLon, minY: ring.minLat - padLat, maxX: ring.maxLon + padLon, maxY: ring.maxLat + padLat,
-      zone, ring, turns: null,
+      zone, ring, turns: null, guard: null,
     }
     this.byId.set(zone.id, e)
     this.tree.insert(e)

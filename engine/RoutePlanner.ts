@@ -24,11 +24,24 @@ export interface RoutePlannerOptions {
   clearanceM?: number
 }
 
-/** Obstacles of one search, projected into a frame shared by the whole route. */
-interface Obstacle {
-  entry: ZoneEntry
+/** A polygon in a route's frame. */
+interface Poly {
   xs: Float64Array
   ys: Float64Array
+}
+
+/**
+ * An obstacle of one search, projected into a frame shared by the whole
+ * route. Segments must stay out of `guard` (the zone buffered by half the
+ * clearance), except a segment from or to an end point that lies inside the
+ * guard (a pickup close to a zone), which need only stay out of the zone.
+ */
+interface Obstacle {
+  entry: ZoneEntry
+  zone: Poly
+  guard: Poly
+  holdsFrom: boolean
+  holdsTo: boolean
 }
 
 /** How many times a search may grow its obstacle set before it gives up (a maze of zones). */
@@ -57,9 +70,9 @@ export class RoutePlanner {
     const set = new Map<string, Obstacle>()
     let path: LatLon[] = [from, to]
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const added = this.blockers(path, frame, set, ignore)
+      const added = this.blockers(path, frame, set, ignore, from, to)
       if (added === 0) return toRoute(from, path.slice(1))
-      const found = shortestPath(from, to, [...set.values()], frame, this.turnsOf.bind(this))
+      const found = shortestPath(from, to, [...set.values()], frame, (e) => this.buffered(e).turns)
       if (!found) return undefined
       path = found
     }
@@ -67,15 +80,15 @@ export class RoutePlanner {
   }
 
   /** Adds to `set` every zone some segment of `path` crosses; returns how many it added. */
-  private blockers(path: LatLon[], frame: Frame, set: Map<string, Obstacle>, ignore: (e: ZoneEntry) => boolean): number {
+  private blockers(path: LatLon[], frame: Frame, set: Map<string, Obstacle>, ignore: (e: ZoneEntry) => boolean, from: LatLon, to: LatLon): number {
     let added = 0
     for (let i = 1; i < path.length; i++) {
       const a = path[i - 1]!, b = path[i]!
       const near = this.zones.noFlyIn(Math.min(a.lat, b.lat), Math.min(a.lon, b.lon), Math.max(a.lat, b.lat), Math.max(a.lon, b.lon))
       for (const e of near) {
         if (set.has(e.zone.id) || ignore(e)) continue
-        const o = frame.obstacle(e)
-        if (blocks(o, frame.x(a.lon), frame.y(a.lat), frame.x(b.lon), frame.y(b.lat))) {
+        const o = frame.obstacle(e, this.buffered(e).guard, from, to)
+        if (blocks(o, frame.x(a.lon), frame.y(a.lat), frame.x(b.lon), frame.y(b.lat), i === 1, i === path.length - 1)) {
           set.set(e.zone.id, o)
           added++
         }
@@ -84,17 +97,24 @@ export class RoutePlanner {
     return added
   }
 
-  private turnsOf(e: ZoneEntry): LatLon[] {
-    if (e.turns) return e.turns
-    const ring = e.zone.polygon.map((p) => [p.lon, p.lat])
-    const first = ring[0]!, last = ring[ring.length - 1]!
-    if (first[0] !== last[0] || first[1] !== last[1]) ring.push(first)
-    // Two steps per quarter circle: a few turning points per corner, each a full clearance out.
-    const b = buffer(turfPolygon([ring]), this.clearanceM, { units: 'meters', steps: 2 })
-    const coords = b?.geometry.type === 'Polygon' ? b.geometry.coordinates[0]! : b?.geometry.type === 'MultiPolygon' ? b.geometry.coordinates.flatMap((p) => p[0]!) : []
-    e.turns = coords.slice(0, -1).map(([lon, lat]) => ({ lat: lat!, lon: lon! }))
-    return e.turns
+  /** The zone's turning points and guard ring (turf buffers), made once per zone. */
+  private buffered(e: ZoneEntry): { turns: LatLon[]; guard: LatLon[] } {
+    if (!e.turns || !e.guard) {
+      e.turns = bufferRing(e.zone.polygon, this.clearanceM)
+      e.guard = bufferRing(e.zone.polygon, this.clearanceM / 2)
+    }
+    return { turns: e.turns, guard: e.guard }
   }
+}
+
+/** The polygon grown by `m` metres: two steps per quarter circle, so a few points per corner. */
+function bufferRing(polygon: LatLon[], m: number): LatLon[] {
+  const ring = polygon.map((p) => [p.lon, p.lat])
+  const first = ring[0]!, last = ring[ring.length - 1]!
+  if (first[0] !== last[0] || first[1] !== last[1]) ring.push(first)
+  const b = buffer(turfPolygon([ring]), m, { units: 'meters', steps: 2 })
+  const coords = b?.geometry.type === 'Polygon' ? b.geometry.coordinates[0]! : b?.geometry.type === 'MultiPolygon' ? b.geometry.coordinates.flatMap((p) => p[0]!) : []
+  return coords.slice(0, -1).map(([lon, lat]) => ({ lat: lat!, lon: lon! }))
 }
 
 /** An equirectangular frame in metres around a route's midpoint. */
@@ -112,17 +132,29 @@ class Frame {
     return (lat - this.lat0) * M_PER_DEG
   }
 
-  obstacle(entry: ZoneEntry): Obstacle {
-    const pts = entry.zone.polygon
+  poly(pts: readonly LatLon[]): Poly {
     const xs = new Float64Array(pts.length), ys = new Float64Array(pts.length)
     pts.forEach((p, i) => { xs[i] = this.x(p.lon); ys[i] = this.y(p.lat) })
-    return { entry, xs, ys }
+    return { xs, ys }
+  }
+
+  obstacle(entry: ZoneEntry, guardPts: readonly LatLon[], from: LatLon, to: LatLon): Obstacle {
+    const guard = this.poly(guardPts)
+    return {
+      entry, zone: this.poly(entry.zone.polygon), guard,
+      holdsFrom: containsXY(guard.xs, guard.ys, this.x(from.lon), this.y(from.lat)),
+      holdsTo: containsXY(guard.xs, guard.ys, this.x(to.lon), this.y(to.lat)),
+    }
   }
 }
 
-/** Whether segment ab enters the obstacle: it crosses an edge, or runs inside between vertices. */
-function blocks(o: Obstacle, ax: number, ay: number, bx: number, by: number): boolean {
-  const { xs, ys } = o
+/**
+ * Whether segment ab enters the obstacle (its guard, or only the zone for a
+ * segment leaving `from` or reaching `to` inside the guard): it crosses an
+ * edge, or runs inside between vertices.
+ */
+function blocks(o: Obstacle, ax: number, ay: number, bx: number, by: number, fromStart: boolean, toEnd: boolean): boolean {
+  const { xs, ys } = (fromStart && o.holdsFrom) || (toEnd && o.holdsTo) ? o.zone : o.guard
   const n = xs.length
   for (let i = 0, j = n - 1; i < n; j = i++) {
     if (segmentsCross(ax, ay, bx, by, xs[j]!, ys[j]!, xs[i]!, ys[i]!)) return true
@@ -144,8 +176,8 @@ function shortestPath(from: LatLon, to: LatLon, obstacles: Obstacle[], frame: Fr
   for (const o of obstacles) {
     for (const p of turnsOf(o.entry)) {
       const x = frame.x(p.lon), y = frame.y(p.lat)
-      // A turning point inside another zone (zones that overlap or nearly touch) is no use.
-      if (!obstacles.some((q) => containsXY(q.xs, q.ys, x, y))) nodes.push(p)
+      // A turning point inside another zone's guard (zones that overlap or nearly touch) is no use.
+      if (!obstacles.some((q) => containsXY(q.guard.xs, q.guard.ys, x, y))) nodes.push(p)
     }
   }
   const n = nodes.length
@@ -169,7 +201,7 @@ function shortestPath(from: LatLon, to: LatLon, obstacles: Obstacle[], frame: Fr
       if (done[v] || v === u) continue
       const w = g[u]! + Math.hypot(xs[v]! - xs[u]!, ys[v]! - ys[u]!)
       if (w >= g[v]!) continue
-      if (obstacles.some((o) => blocks(o, xs[u]!, ys[u]!, xs[v]!, ys[v]!))) continue
+      if (obstacles.some((o) => blocks(o, xs[u]!, ys[u]!, xs[v]!, ys[v]!, u === 0, v === 1))) continue
       g[v] = w
       prev[v] = u
     }

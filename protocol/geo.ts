@@ -91,9 +91,6 @@ export function polygonProblems(polygon: unknown, base = '/polygon'): FieldProbl
   const extent = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys))
   if (extent > MAX_ZONE_EXTENT_M) return [{ field: base, value: `${Math.round(extent / 1000)} km across`, message: `may be at most ${MAX_ZONE_EXTENT_M / 1000} km across` }]
   const n = ring.length
-  let area = 0
-  for (let i = 0, j = n - 1; i < n; j = i++) area += xs[j]! * ys[i]! - xs[i]! * ys[j]!
-  if (Math.abs(area) / 2 < 1) return [{ field: base, value: polygon, message: 'encloses no area (its points are in a line)' }]
   for (let i = 0; i < n; i++) {
     for (let j = i + 2; j < n; j++) {
       if ((j + 1) % n === i) continue
@@ -103,5 +100,8 @@ export function polygonProblems(polygon: unknown, base = '/polygon'): FieldProbl
       }
     }
   }
+  let area = 0
+  for (let i = 0, j = n - 1; i < n; j = i++) area += xs[j]! * ys[i]! - xs[i]! * ys[j]!
+  if (Math.abs(area) / 2 < 1) return [{ field: base, value: polygon, message: 'encloses no area (its points are in a line)' }]
   return []
 }
