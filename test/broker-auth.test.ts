@@ -4,7 +4,9 @@ import { brokerPolicy, covers, type BrokerUser } from '../gateway/brokerPolicy.j
 import { parseBrokerUsers } from '../gateway/brokerUsers.js'
 import { startEmbeddedBroker } from '../gateway/embeddedBroker.js'
 import { topics } from '../protocol/topics.js'
-import { quietScenario, startTestService } from './helpers/service.js'
+import { readServeEnv } from '../cli/serveCommand.js'
+import { startService } from '../cli/startService.js'
+import { quietScenario, silent, startTestService } from './helpers/service.js'
 
 const T = topics()
 
@@ -119,4 +121,36 @@ t.test('the service runs on the authenticated embedded broker; each part has its
   t.same(await granted(gw, [service.topics.deliveryEventsAll, service.topics.telemetryAll]), [0, 128], 'the gateway user reads delivery events, not telemetry')
   const ready = await fetch(`${service.gateway.httpUrl}/readyz`)
   t.equal(ready.status, 200, 'engine and gateway connected with their own users')
+})
+
+t.test('serve reads broker users and secrets from the environment, naming what is wrong', async (t) => {
+  const dir = t.testdir({
+    'users.json': JSON.stringify({ users: [{ username: 'd-42', password: 'forty-two-secret', role: 'drone' }] }),
+    'bad.json': JSON.stringify({ users: [{ username: 'd-42', password: 'forty-two-secret', role: 'captain' }] }),
+  })
+  const env = await readServeEnv({ DRONEFLEET_MQTT_USERS: `${dir}/users.json`, DRONEFLEET_TRACKING_SECRET: 'x'.repeat(32), DRONEFLEET_MAX_PENDING_REQUESTS: '10' })
+  t.same(env.brokerUsers, [{ username: 'd-42', password: 'forty-two-secret', role: 'drone' }])
+  t.same(env.gateway, { maxPendingRequests: 10 })
+  await t.rejects(readServeEnv({ DRONEFLEET_MQTT_USERS: `${dir}/bad.json` }), { code: 'DF_FLAG_INVALID', message: /bad\.json: users\[0\]\.role must be one of .*got "captain"/ })
+  await t.rejects(readServeEnv({ DRONEFLEET_MQTT_USERS: `${dir}/missing.json` }), { message: /DRONEFLEET_MQTT_USERS: cannot read .*missing\.json/ })
+  await t.rejects(readServeEnv({ DRONEFLEET_TRACKING_SECRET: 'short' }), { message: 'DRONEFLEET_TRACKING_SECRET must be at least 32 characters, got "5 characters"' })
+  await t.rejects(readServeEnv({ DRONEFLEET_MAX_ENGINE_LAG_MS: '-3' }), { code: 'DF_FLAG_INVALID', message: 'DRONEFLEET_MAX_ENGINE_LAG_MS must be a whole number 1..86400000, got "-3"' })
+
+  // A configured drone flies on the service's broker with its own credentials, and only as itself.
+  const s = quietScenario()
+  const service = await startService({
+    mqttPort: 0, httpPort: 0, wsPort: 0, host: '127.0.0.1', apiKey: null, profile: s.drone, depots: s.depots.map((d) => d.position),
+    logger: silent, brokerUsers: env.brokerUsers,
+  })
+  t.teardown(() => service.close())
+  const drone = await connectAsync(service.publicBrokerUrl, { username: 'd-42', password: 'forty-two-secret', reconnectPeriod: 0 })
+  t.teardown(() => drone.endAsync(true))
+  const sample = { droneId: 'd-42', seq: 1, ts: Date.now(), lat: 47.61, lon: -122.33, alt: 0, speed: 0, heading: 0, battery: 1, state: 'idle' }
+  await drone.publishAsync(service.topics.telemetry('d-42'), JSON.stringify(sample), { qos: 1 })
+  let seen = 0
+  for (let i = 0; i < 200 && seen !== 200; i++) {
+    seen = (await fetch(`${service.gateway.httpUrl}/v1/drones/d-42`)).status
+    if (seen !== 200) await new Promise((r) => setTimeout(r, 10))
+  }
+  t.equal(seen, 200, 'the engine registered the drone from its own telemetry')
 })
