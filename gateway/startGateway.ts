@@ -144,6 +144,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   await registerOpenApi(app, { version: VERSION })
   registerHealthRoutes(app, { mqtt, registry: metrics.registry, stats: () => o.engine.stats(), maxEngineLagMs: o.maxEngineLagMs ?? 5000 })
   registerDroneRoutes(app, { engine: o.engine, auth })
+  ;(await import('./routes/zones.js')).registerZoneRoutes(app, { mqtt, topics, engine: o.engine, auth, publishTimeoutMs: o.publishTimeoutMs ?? 5000 })
   registerDeliveryRoutes(app, {
     mqtt, topics, book, metrics, auth, limiter,
     trackingSecret: o.trackingSecret,

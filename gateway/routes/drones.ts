@@ -35,7 +35,8 @@ export function registerDroneRoutes(app: FastifyInstance, d: { engine: EngineVie
     if (!isLatitude(lat)) throw invalid('/near', near, 'must start with a latitude in -90..90')
     if (!isLongitude(lon)) throw invalid('/near', near, 'must end with a longitude in -180..180')
     const r = radius === undefined ? DEFAULT_RADIUS_M : Number(radius)
-    // A linear scan: fine for fleets of thousands; the engine's spatial index can take over behind EngineView later.
+    if (d.engine.dronesNear) return { items: d.engine.dronesNear(lat, lon, r) }
+    // Only an engine view without an index (a stub) is scanned.
     const items = d.engine
       .drones()
       .map((drone) => ({ drone, distanceM: haversineM(lat, lon, drone.lat, drone.lon) }))
