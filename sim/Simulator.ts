@@ -12,7 +12,7 @@ import { droneId, droneIndex, FleetState, Phase, WaypointKind } from './FleetSta
 import { FleetTimeline } from './FleetTimeline.js'
 import { refusalReason } from './missionPlan.js'
 import type { Scenario } from './Scenario.js'
-import type { StepTask } from './stepWorker.js'
+import type { StepResult, StepTask } from './stepWorker.js'
 
 /** The wall clock, injected so tests and benchmarks control pacing. */
 export interface WallClock {
@@ -63,6 +63,8 @@ export interface SimRunStats {
   /** Simulated seconds per wall second. */
   realTimeFactor: number
   samplesPerS: number
+  /** Where the wall time went, ms: workers stepping physics and encoding JSON (summed over workers), main thread publishing, waiting for the engine, submitting demand. */
+  time: { stepMs: number; encodeMs: number; publishMs: number; engineWaitMs: number; submitMs: number }
 }
 
 /** One drone's mission for one delivery, as the simulator flew it. */
@@ -102,7 +104,7 @@ export class Simulator {
   readonly missions: MissionRecord[] = []
   readonly refusals: Refusal[] = []
   private readonly o: SimulatorOptions
-  private readonly pool: Piscina<StepTask, string[]>
+  private readonly pool: Piscina<StepTask, StepResult>
   private readonly pending: DroneCommand[] = []
   /** The mission each drone is flying, by drone index. */
   private readonly current: Array<MissionRecord | null>
@@ -129,7 +131,7 @@ export class Simulator {
     }
     this.faults = new FaultTimeline(s, this.fleet)
     this.timeline = new FleetTimeline(this.fleet)
-    this.pool = new Piscina<StepTask, string[]>({
+    this.pool = new Piscina<StepTask, StepResult>({
       filename: new URL('./stepWorker.js', import.meta.url).href,
       minThreads: o.workers,
       maxThreads: o.workers,
@@ -168,6 +170,7 @@ export class Simulator {
     let flown = 0
     let samples = 0
     let down = false
+    const time = { stepMs: 0, encodeMs: 0, publishMs: 0, engineWaitMs: 0, submitMs: 0 }
     try {
       for (let tick = 1; tick <= ticks && !this.o.signal?.aborted; tick++) {
         const now = s.start + tick * tickMs
@@ -185,15 +188,21 @@ export class Simulator {
           this.faults.lateCommands(this.pending.length - before)
         }
         this.applyCommands(tickStart)
+        let mark = wall.now()
         for (const a of demand.until(now)) {
           requested++
           await this.o.submit(a, requested)
         }
+        time.submitMs += wall.now() - mark
         const batches = await Promise.all(
           slices.map(([from, to]) => this.pool.run({ buffer: this.fleet.buffer, n, from, to, dtS: s.tickS, t: now, profile: s.drone, wind: s.wind, seed: s.seed })),
         )
+        mark = wall.now()
         slices.forEach(([from], k) => {
-          const payloads = batches[k] as string[]
+          const b = batches[k] as StepResult
+          time.stepMs += b.stepMs
+          time.encodeMs += b.encodeMs
+          const payloads = b.payloads
           for (let j = 0; j < payloads.length; j++) {
             let payload = payloads[j] as string
             if (payload === '') continue
@@ -221,8 +230,11 @@ export class Simulator {
             }
           }
         }
+        time.publishMs += wall.now() - mark
         this.timeline.sample(now)
+        mark = wall.now()
         if (!down) await this.sync(t.simClock, now)
+        time.engineWaitMs += wall.now() - mark
         if (speed !== 'max') {
           const due = began + (now - s.start) / speed
           const ahead = due - wall.now()
@@ -244,6 +256,7 @@ export class Simulator {
       wallMs: Math.round(wallMs),
       realTimeFactor: Math.round(((flown * tickMs) / wallMs) * 10) / 10,
       samplesPerS: Math.round((samples * 1000) / wallMs),
+      time: Object.fromEntries(Object.entries(time).map(([k, v]) => [k, Math.round(v)])) as SimRunStats['time'],
     }
   }
 

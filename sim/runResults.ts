@@ -42,6 +42,8 @@ export interface RunResults {
    */
   wallClock: {
     wallMs: number; realTimeFactor: number; samplesPerS: number; samples: number; workers: number; speed: number | 'max'
+    /** Where the wall time went, ms (see SimRunStats.time). */
+    time: SimRunStats['time']
     expectations: Array<{ text: string; ok: boolean }>
     deliveryIds: string[]
   }
@@ -104,7 +106,7 @@ export function buildRunResults(s: Scenario, collector: ResultsCollector, sim: S
     depots: s.depots,
     area: s.demand.area,
     wallClock: {
-      wallMs: stats.wallMs, realTimeFactor: stats.realTimeFactor, samplesPerS: stats.samplesPerS, samples: stats.samples, workers, speed,
+      wallMs: stats.wallMs, realTimeFactor: stats.realTimeFactor, samplesPerS: stats.samplesPerS, samples: stats.samples, workers, speed, time: stats.time,
       expectations: expectationTexts(s, figures, failures, true),
       deliveryIds: ids,
     },
