@@ -10,7 +10,7 @@ export async function connectMqtt(url: string, clientId: string): Promise<MqttCl
   try {
     client = await mqtt.connectAsync(url, { clientId, reconnectPeriod: 1000, connectTimeout: 5000, clean: true }, false)
   } catch (err) {
-    throw new DronefleetError(ErrorCodes.BROKER_UNREACHABLE, `cannot reach the MQTT broker at ${url}: ${(err as Error).message}; check --broker`, '--broker', url)
+    throw new DronefleetError(ErrorCodes.BROKER_UNREACHABLE, `cannot reach the MQTT broker at ${redact(url)}: ${(err as Error).message}; check --broker`, '--broker', redact(url))
   }
   // MQTT.js leaves Nagle's algorithm on; with delayed ACKs every small
   // request/response (PUBACK, the lockstep clock) would wait ~40 ms.
@@ -26,4 +26,15 @@ export async function connectMqtt(url: string, clientId: string): Promise<MqttCl
 /** A client id unique to this process, so several runs can share one broker. */
 export function clientId(role: string): string {
   return `dronefleet-${role}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+}
+
+/** The URL without its password, for messages and logs. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.href
+  } catch {
+    return url
+  }
 }

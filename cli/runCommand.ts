@@ -24,7 +24,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   })
   try {
     return await simulate({
-      scenario, brokerUrl: service.brokerUrl, gatewayUrl: service.gateway.httpUrl, apiKey, topics: service.topics,
+      scenario, brokerUrl: service.brokerUrlFor('sim'), gatewayUrl: service.gateway.httpUrl, apiKey, topics: service.topics,
       workers: flags.workers, speed: flags.speed, out: flags.out,
     })
   } finally {

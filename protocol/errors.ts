@@ -13,6 +13,8 @@ export const ErrorCodes = {
   NOT_FOUND: 'DF_NOT_FOUND',
   UNAUTHORIZED: 'DF_UNAUTHORIZED',
   BROKER_UNAVAILABLE: 'DF_BROKER_UNAVAILABLE',
+  /** The engine is behind: load is shed rather than queued without bound. */
+  OVERLOADED: 'DF_OVERLOADED',
   INTERNAL: 'DF_INTERNAL',
 } as const
 

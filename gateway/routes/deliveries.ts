@@ -84,7 +84,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, d: DeliveryRoutesDe
     // Refused before publishing: a full window means the engine has not caught up with what it already has.
     if (!d.limiter.tryAcquire(id)) {
       d.metrics.deliveriesShed.inc()
-      throw new ProblemError(503, ErrorCodes.BROKER_UNAVAILABLE,
+      throw new ProblemError(503, ErrorCodes.OVERLOADED,
         `the engine is behind (${d.limiter.size} requests waiting, limit ${d.limiter.limit}); retry shortly`, undefined, { 'retry-after': '1' })
     }
     const accepted = { id, pickup: body.pickup, dropoff: body.dropoff, weightKg: body.weightKg, deadline: deadlineMs(body.deadline) }

@@ -30,7 +30,7 @@ export function registerHealthRoutes(app: FastifyInstance, d: HealthDeps): void 
     }
     const lagMs = engineLagMs(d.stats())
     if (lagMs > d.maxEngineLagMs) {
-      throw new ProblemError(503, ErrorCodes.BROKER_UNAVAILABLE, `the engine lags ${Math.round(lagMs)} ms behind its input (limit ${d.maxEngineLagMs} ms)`, undefined, { 'retry-after': '1' })
+      throw new ProblemError(503, ErrorCodes.OVERLOADED, `the engine lags ${Math.round(lagMs)} ms behind its input (limit ${d.maxEngineLagMs} ms)`, undefined, { 'retry-after': '1' })
     }
     return { status: 'ready', engineLagMs: lagMs }
   })
