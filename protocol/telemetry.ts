@@ -21,6 +21,11 @@ export interface TelemetrySample {
   /** State of charge, 0..1. */
   battery: number
   state: DroneState
+  /**
+   * Set while the drone refuses the command for this delivery (it could not
+   * complete it with its reserve): the engine takes the delivery back.
+   */
+  refused?: string
 }
 
 /** Why a sample was rejected: the metric label `reason` uses these. */
@@ -83,7 +88,11 @@ export function validateTelemetry(input: unknown): TelemetrySample {
   if (typeof state !== 'string' || !STATE_SET.has(state)) {
     throw new TelemetryError('type', `telemetry field "state" must be one of ${DRONE_STATES.join(', ')}, got ${showValue(state)}`, 'state', state)
   }
-  return {
+  const refused = o.refused
+  if (refused !== undefined && (typeof refused !== 'string' || refused.length === 0 || refused.length > 128)) {
+    throw new TelemetryError('type', `telemetry field "refused" must be a delivery id, got ${showValue(refused)}`, 'refused', refused)
+  }
+  const sample: TelemetrySample = {
     droneId: id,
     seq: o.seq as number,
     ts: o.ts as number,
@@ -95,6 +104,8 @@ export function validateTelemetry(input: unknown): TelemetrySample {
     battery: o.battery as number,
     state: state as DroneState,
   }
+  if (refused !== undefined) sample.refused = refused
+  return sample
 }
 
 /** Parses and validates one JSON telemetry payload. */

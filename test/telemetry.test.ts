@@ -42,3 +42,10 @@ t.test('non-object payloads are malformed', async (t) => {
     t.equal(err.reason, 'malformed', p)
   }
 })
+
+t.test('a refusal travels with the sample; a malformed one is named', async (t) => {
+  t.equal(decodeTelemetryJson(JSON.stringify({ ...good, refused: 'del-1' })).refused, 'del-1')
+  t.notOk('refused' in decodeTelemetryJson(JSON.stringify(good)), 'absent when not refusing')
+  const err = t.throws(() => decodeTelemetryJson(JSON.stringify({ ...good, refused: 7 }))) as TelemetryError
+  t.equal(err.field, 'refused')
+})
