@@ -61,17 +61,27 @@ export class Dispatcher {
     const toDropoff = this.x.routes.route(rec.pickup, rec.dropoff)
     if (!toDropoff) return { reason: 'no route from the pickup to the drop-off avoids the no-fly zones' }
     toDropoff.airPerM = airPerGroundM(this.x.wind, p.cruiseSpeedMps, rec.pickup, toDropoff.waypoints, now)
-    let best: Offer | undefined
-    const consider = (o: Offer | undefined): void => {
-      if (o && (!best || o.atPickup < best.atPickup)) best = o
-    }
+    // Candidates in order of a lower bound on their arrival at the pickup (straight legs; in still
+    // air only, a tailwind could beat it): routed offers are made until no bound can beat the best.
+    const climbMs = 2 * climbSeconds(p) * 1000
+    const bound = (startAt: number, straightM: number): number =>
+      this.x.wind ? startAt : startAt + (straightM < this.x.arrivalM ? 0 : climbMs + (straightM / p.cruiseSpeedMps) * 1000)
+    const candidates: Array<{ d: TrackedDrone; after: DeliveryRecord | null; bound: number }> = []
     const { lat, lon } = rec.pickup
-    for (const { item: d } of this.x.fleet.nearest(lat, lon, IDLE_CANDIDATES, (d) => d.id !== exclude && this.x.isAvailable(d))) {
-      consider(this.offer(d, rec, toDropoff, now))
+    for (const { item: d, distanceM } of this.x.fleet.nearest(lat, lon, IDLE_CANDIDATES, (d) => d.id !== exclude && this.x.isAvailable(d))) {
+      candidates.push({ d, after: null, bound: bound(now, distanceM) })
     }
-    for (const { item: d } of this.x.finishing.nearest(lat, lon, FINISHING_CANDIDATES, (d) => d.id !== exclude)) {
+    for (const { item: d, distanceM } of this.x.finishing.nearest(lat, lon, FINISHING_CANDIDATES, (d) => d.id !== exclude)) {
       const cur = this.x.current(d)
-      if (cur?.eta && cur.eta.at - now <= this.x.soonMs) consider(this.offer(d, rec, toDropoff, now, cur))
+      if (cur?.eta && cur.eta.at - now <= this.x.soonMs) candidates.push({ d, after: cur, bound: bound(Math.max(now, cur.eta.at), distanceM) })
+    }
+    candidates.sort((a, b) => a.bound - b.bound)
+    const backs = new Map<LatLon, Route | undefined>()
+    let best: Offer | undefined
+    for (const c of candidates) {
+      if (best && c.bound >= best.atPickup) break
+      const o = this.offer(c.d, rec, toDropoff, now, c.after, backs)
+      if (o && (!best || o.atPickup < best.atPickup)) best = o
     }
     if (!best) return { wait: true }
     if (rec.deadline !== null && best.release > rec.deadline) {
@@ -84,13 +94,26 @@ export class Dispatcher {
    * What `d` would do for `rec`, from where it is, or from the drop-off of
    * `after` once it has released that package; undefined when it cannot.
    */
-  offer(d: TrackedDrone, rec: DeliveryRecord, toDropoff: Route, now: number, after: DeliveryRecord | null = null): Offer | undefined {
+  offer(d: TrackedDrone, rec: DeliveryRecord, toDropoff: Route, now: number, after: DeliveryRecord | null = null, backs?: Map<LatLon, Route | undefined>): Offer | undefined {
     const { profile: p, routes, wind } = this.x
     const from = after ? after.dropoff : d
     const startAt = after?.eta ? Math.max(now, after.eta.at) : now
-    const toPickup = routes.route(from, rec.pickup)
+    const battery = after ? d.battery - this.costToFinishWh(d, after) / p.batteryWh : d.battery
     const depot = this.depotFor(rec.dropoff, d)
-    const back = routes.route(rec.dropoff, depot)
+    // Straight legs are the least a trip can cost in still air: a battery short of that needs no routing.
+    if (!wind) {
+      const straight = planLegs(p, {
+        toPickupM: haversineM(from.lat, from.lon, rec.pickup.lat, rec.pickup.lon), loadedM: toDropoff.lengthM,
+        backM: haversineM(rec.dropoff.lat, rec.dropoff.lon, depot.lat, depot.lon), atPickup: false,
+      }, rec.weightKg)
+      if (!batteryCovers(p, battery, { energyWh: straight.energyWh - hoverEnergyWh(p, 2 * climbSeconds(p)) })) return undefined
+    }
+    const toPickup = routes.route(from, rec.pickup)
+    let back = backs?.get(depot)
+    if (!back) {
+      back = routes.route(rec.dropoff, depot)
+      backs?.set(depot, back)
+    }
     if (!toPickup || !back) return undefined
     toPickup.airPerM = airPerGroundM(wind, p.cruiseSpeedMps, from, toPickup.waypoints, startAt)
     back.airPerM = airPerGroundM(wind, p.cruiseSpeedMps, rec.dropoff, back.waypoints, startAt)
@@ -98,7 +121,6 @@ export class Dispatcher {
     const plan = planLegs(p, {
       toPickupM: toPickup.lengthM * toPickup.airPerM, loadedM: toDropoff.lengthM * toDropoff.airPerM, backM: back.lengthM * back.airPerM, atPickup,
     }, rec.weightKg)
-    const battery = after ? d.battery - this.costToFinishWh(d, after) / p.batteryWh : d.battery
     if (!batteryCovers(p, battery, plan)) return undefined
     const climb = climbSeconds(p)
     const toPickupS = atPickup ? 0 : 2 * climb + (toPickup.lengthM * toPickup.airPerM) / p.cruiseSpeedMps

@@ -125,8 +125,11 @@ export class Engine {
         c.telemetryUnknownDrone++
         return false
       }
-      const { droneId: id, ...fields } = s
-      d = { ...fields, id, deliveryId: null, nextId: null, intervalMs: 0, lost: false, zones: null }
+      // Written out, not spread: a spread copy with added fields becomes a dictionary-mode object (664 B instead of 182 B).
+      d = {
+        id: s.droneId, seq: s.seq, ts: s.ts, lat: s.lat, lon: s.lon, alt: s.alt, speed: s.speed, heading: s.heading, battery: s.battery, state: s.state,
+        deliveryId: null, nextId: null, intervalMs: 0, lost: false, zones: null,
+      }
       this.drones_.set(d.id, d)
     } else {
       this.supervisor.observe(d, s.ts)

@@ -10,38 +10,49 @@ interface Entry<T> {
   minY: number
   maxX: number
   maxY: number
+  /** The true position: the box around it has slack. */
+  lat: number
+  lon: number
   item: T
 }
 
 /**
- * Moving points in an R-tree (rbush), x = lon, y = lat. A move is remove then
- * insert; entries are kept per id so removal finds the exact object.
+ * Moving points in an R-tree (rbush), x = lon, y = lat. Each point sits in a
+ * box `slackM` wider than itself on every side; a move inside the box only
+ * updates the position, a move out of it is remove-then-insert with a new
+ * box. At 15 m/s and one fix a second that is one tree update in ~7 instead of
+ * every one. Queries stay exact: boxes only pre-select, distances use the
+ * true positions.
  */
 export class FleetIndex<T> {
   private readonly tree = new RBush<Entry<T>>()
   private readonly entries = new Map<string, Entry<T>>()
+  private readonly slackM: number
+
+  constructor(o: { slackM?: number } = {}) {
+    this.slackM = o.slackM ?? 100
+  }
 
   get size(): number {
     return this.entries.size
   }
 
   set(id: string, lat: number, lon: number, item: T): void {
-    const old = this.entries.get(id)
-    if (old) {
-      if (old.minX === lon && old.minY === lat) {
-        old.item = item
-        return
-      }
-      this.tree.remove(old)
-      old.minX = old.maxX = lon
-      old.minY = old.maxY = lat
-      old.item = item
-      this.tree.insert(old)
+    const e = this.entries.get(id)
+    if (e) {
+      e.lat = lat
+      e.lon = lon
+      e.item = item
+      if (lon >= e.minX && lon <= e.maxX && lat >= e.minY && lat <= e.maxY) return
+      this.tree.remove(e)
+      this.box(e)
+      this.tree.insert(e)
       return
     }
-    const e: Entry<T> = { minX: lon, minY: lat, maxX: lon, maxY: lat, item }
-    this.entries.set(id, e)
-    this.tree.insert(e)
+    const fresh: Entry<T> = { minX: 0, minY: 0, maxX: 0, maxY: 0, lat, lon, item }
+    this.box(fresh)
+    this.entries.set(id, fresh)
+    this.tree.insert(fresh)
   }
 
   delete(id: string): void {
@@ -49,6 +60,15 @@ export class FleetIndex<T> {
     if (!e) return
     this.tree.remove(e)
     this.entries.delete(id)
+  }
+
+  private box(e: Entry<T>): void {
+    const dLat = this.slackM / M_PER_DEGREE
+    const dLon = this.slackM / (M_PER_DEGREE * Math.max(0.01, Math.cos((e.lat * Math.PI) / 180)))
+    e.minX = e.lon - dLon
+    e.maxX = e.lon + dLon
+    e.minY = e.lat - dLat
+    e.maxY = e.lat + dLat
   }
 
   /**
@@ -61,7 +81,7 @@ export class FleetIndex<T> {
     const first = knn(this.tree, lon, lat, k, (e: Entry<T>) => accept(e.item))
     if (first.length === 0) return []
     let radiusM = 0
-    for (const e of first) radiusM = Math.max(radiusM, haversineM(lat, lon, e.minY, e.minX))
+    for (const e of first) radiusM = Math.max(radiusM, haversineM(lat, lon, e.lat, e.lon))
     if (first.length < k) return this.within(lat, lon, radiusM, accept)
     return this.within(lat, lon, radiusM, accept).slice(0, k)
   }
@@ -75,6 +95,7 @@ export class FleetIndex<T> {
     // A metre spans the most longitude at the box's edge nearest a pole.
     const edgeLat = Math.min(89.9, Math.abs(lat) + dLat)
     const dLon = Math.min(180, radiusM / (M_PER_DEGREE * Math.cos((edgeLat * Math.PI) / 180)))
+    // A point inside this box has a (slack) box that meets it, so the search misses nothing.
     const minY = lat - dLat, maxY = lat + dLat
     let hits = this.tree.search({ minX: lon - dLon, minY, maxX: lon + dLon, maxY })
     if (dLon >= 180) hits = this.tree.search({ minX: -180, minY, maxX: 180, maxY })
@@ -83,7 +104,7 @@ export class FleetIndex<T> {
     const out: Array<{ item: T; distanceM: number }> = []
     for (const e of hits) {
       if (!accept(e.item)) continue
-      const distanceM = haversineM(lat, lon, e.minY, e.minX)
+      const distanceM = haversineM(lat, lon, e.lat, e.lon)
       if (distanceM <= radiusM) out.push({ item: e.item, distanceM })
     }
     return out.sort((a, b) => a.distanceM - b.distanceM)

@@ -24,10 +24,14 @@ export interface RoutePlannerOptions {
   clearanceM?: number
 }
 
-/** A polygon in a route's frame. */
+/** A polygon in a route's frame, with its bounding box. */
 interface Poly {
   xs: Float64Array
   ys: Float64Array
+  minX: number
+  minY: number
+  maxX: number
+  maxY: number
 }
 
 /**
@@ -135,7 +139,7 @@ class Frame {
   poly(pts: readonly LatLon[]): Poly {
     const xs = new Float64Array(pts.length), ys = new Float64Array(pts.length)
     pts.forEach((p, i) => { xs[i] = this.x(p.lon); ys[i] = this.y(p.lat) })
-    return { xs, ys }
+    return { xs, ys, minX: Math.min(...xs), minY: Math.min(...ys), maxX: Math.max(...xs), maxY: Math.max(...ys) }
   }
 
   obstacle(entry: ZoneEntry, guardPts: readonly LatLon[], from: LatLon, to: LatLon): Obstacle {
@@ -154,7 +158,10 @@ class Frame {
  * edge, or runs inside between vertices.
  */
 function blocks(o: Obstacle, ax: number, ay: number, bx: number, by: number, fromStart: boolean, toEnd: boolean): boolean {
-  const { xs, ys } = (fromStart && o.holdsFrom) || (toEnd && o.holdsTo) ? o.zone : o.guard
+  const poly = (fromStart && o.holdsFrom) || (toEnd && o.holdsTo) ? o.zone : o.guard
+  // Most segments pass far from most obstacles: a box test first.
+  if (Math.max(ax, bx) < poly.minX || Math.min(ax, bx) > poly.maxX || Math.max(ay, by) < poly.minY || Math.min(ay, by) > poly.maxY) return false
+  const { xs, ys } = poly
   const n = xs.length
   for (let i = 0, j = n - 1; i < n; j = i++) {
     if (segmentsCross(ax, ay, bx, by, xs[j]!, ys[j]!, xs[i]!, ys[i]!)) return true
@@ -182,7 +189,7 @@ function shortestPath(from: LatLon, to: LatLon, obstacles: Obstacle[], frame: Fr
   }
   const n = nodes.length
   const xs = nodes.map((p) => frame.x(p.lon)), ys = nodes.map((p) => frame.y(p.lat))
-  const h = (i: number): number => Math.hypot(xs[i]! - xs[1]!, ys[i]! - ys[1]!)
+  const h = xs.map((x, i) => Math.hypot(x - xs[1]!, ys[i]! - ys[1]!))
   const g = new Float64Array(n).fill(Infinity)
   const prev = new Int32Array(n).fill(-1)
   const done = new Uint8Array(n)
@@ -192,7 +199,7 @@ function shortestPath(from: LatLon, to: LatLon, obstacles: Obstacle[], frame: Fr
     let u = -1
     let best = Infinity
     for (let i = 0; i < n; i++) {
-      if (!done[i] && g[i]! + h(i) < best) { best = g[i]! + h(i); u = i }
+      if (!done[i] && g[i]! + h[i]! < best) { best = g[i]! + h[i]!; u = i }
     }
     if (u < 0) return undefined
     if (u === 1) break
