@@ -71,7 +71,7 @@ export class Deliveries {
     if (this.records.has(r.id)) return // a redelivered QoS 1 message: already handled
     const rec: DeliveryRecord = {
       id: r.id, status: 'Created', pickup: r.pickup, dropoff: r.dropoff, weightKg: r.weightKg, deadline: r.deadline, createdAt: now,
-      droneId: null, previousDroneId: null, depot: null, dwellStart: null, eta: null, promised: null, plan: null,
+      droneId: null, previousDroneId: null, refusedBy: null, depot: null, dwellStart: null, eta: null, promised: null, plan: null,
     }
     this.records.set(rec.id, rec)
     this.x.counters.deliveriesByStatus.Created++
@@ -175,6 +175,24 @@ export class Deliveries {
     }
   }
 
+  /**
+   * The drone refuses a delivery it was given (its own estimate says its
+   * reserve would not hold). Before pickup another drone takes it over
+   * (DeliveryReassigned) or it fails with the reason; a refused re-plan with
+   * the package aboard fails and the package returns to a depot.
+   */
+  refused(d: TrackedDrone, id: string, now: number): void {
+    const rec = this.records.get(id)
+    if (!rec || isTerminal(rec.status) || rec.droneId !== d.id) return
+    const loaded = rec.status === 'HeadedToDropoff' && d.deliveryId === rec.id
+    // Never offered to this drone again: it would only refuse once more.
+    rec.refusedBy = [...(rec.refusedBy ?? []), d.id]
+    this.unlink(d, rec, now, loaded)
+    const why = `drone ${d.id} refused it (its reserve would not cover the trip)`
+    if (loaded) this.fail(rec, now, why)
+    else this.handOver(rec, now, d.id, why)
+  }
+
   /** Derives pickup and completion from the drone's position, and publishes its tracking update. */
   follow(d: TrackedDrone): void {
     const rec = d.deliveryId ? this.records.get(d.deliveryId) : undefined
@@ -252,7 +270,7 @@ export class Deliveries {
 
   /** Gives `rec` to another drone than `fromId` now, or fails it. */
   private handOver(rec: DeliveryRecord, now: number, fromId: string, why: string): void {
-    const decision = this.dispatcher.decide(rec, now, fromId)
+    const decision = this.dispatcher.decide(rec, now, [fromId])
     if ('offer' in decision) this.give(rec, decision.offer, now, fromId)
     else this.fail(rec, now, 'reason' in decision ? `${why}: ${decision.reason}` : `${why}, and no other drone can take it now`)
   }

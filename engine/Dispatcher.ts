@@ -55,7 +55,7 @@ const FINISHING_CANDIDATES = 8
 export class Dispatcher {
   constructor(private readonly x: DispatcherDeps) {}
 
-  decide(rec: DeliveryRecord, now: number, exclude: string | null = null): Decision {
+  decide(rec: DeliveryRecord, now: number, exclude: readonly string[] = []): Decision {
     const { profile: p } = this.x
     if (rec.weightKg > p.maxPayloadKg) return { reason: `package of ${rec.weightKg} kg exceeds the drones' ${p.maxPayloadKg} kg payload` }
     const toDropoff = this.x.routes.route(rec.pickup, rec.dropoff)
@@ -68,10 +68,10 @@ export class Dispatcher {
       this.x.wind ? startAt : startAt + (straightM < this.x.arrivalM ? 0 : climbMs + (straightM / p.cruiseSpeedMps) * 1000)
     const candidates: Array<{ d: TrackedDrone; after: DeliveryRecord | null; bound: number }> = []
     const { lat, lon } = rec.pickup
-    for (const { item: d, distanceM } of this.x.fleet.nearest(lat, lon, IDLE_CANDIDATES, (d) => d.id !== exclude && this.x.isAvailable(d))) {
+    for (const { item: d, distanceM } of this.x.fleet.nearest(lat, lon, IDLE_CANDIDATES, (d) => this.x.isAvailable(d) && !exclude.includes(d.id) && !rec.refusedBy?.includes(d.id))) {
       candidates.push({ d, after: null, bound: bound(now, distanceM) })
     }
-    for (const { item: d, distanceM } of this.x.finishing.nearest(lat, lon, FINISHING_CANDIDATES, (d) => d.id !== exclude)) {
+    for (const { item: d, distanceM } of this.x.finishing.nearest(lat, lon, FINISHING_CANDIDATES, (d) => !exclude.includes(d.id) && !rec.refusedBy?.includes(d.id))) {
       const cur = this.x.current(d)
       if (cur?.eta && cur.eta.at - now <= this.x.soonMs) candidates.push({ d, after: cur, bound: bound(Math.max(now, cur.eta.at), distanceM) })
     }

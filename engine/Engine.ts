@@ -147,6 +147,7 @@ export class Engine {
     if (s.ts > this.watermark) this.watermark = s.ts
     if (d.lost && s.state !== 'failed') this.reconcile(d)
     else if (!d.lost && s.state === 'failed') this.lose(d, s.ts, 'reported failure')
+    if (s.refused !== undefined) this.desk.refused(d, s.refused, s.ts)
     if (this.geofences.size > 0 || d.zones !== null) this.checkZones(d)
     this.desk.follow(d)
     if (mayServe && this.desk.isAvailable(d)) this.desk.dispatchQueue(this.watermark)

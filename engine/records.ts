@@ -40,6 +40,8 @@ export interface DeliveryRecord {
   droneId: string | null
   /** The drone it had before a loss or a hand-over: the next assignment is then a DeliveryReassigned. */
   previousDroneId: string | null
+  /** Drones that refused it (their own reserve estimate): it is not offered to them again. */
+  refusedBy: string[] | null
   /** Where the drone returns after the drop-off. */
   depot: LatLon | null
   /** Event time the drone began handling at its current target, or null. */

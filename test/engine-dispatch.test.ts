@@ -135,3 +135,24 @@ t.test('dronesNear answers from the index, nearest first, with distances', async
   t.same(h.engine.dronesNear(DEPOT.lat, DEPOT.lon, 300).map((d) => [d.id, d.distanceM]), [['n100', 100], ['e250', 250]])
   t.same(h.engine.dronesNear(DEPOT.lat, DEPOT.lon, 50), [])
 })
+
+t.test('a drone that refuses its delivery hands it to another drone, or the delivery fails with the reason', async (t) => {
+  const h = harness()
+  h.send('a', T0, offset(PICKUP, 0, 100))
+  h.send('b', T0, offset(PICKUP, 0, 600))
+  h.create('del-1', PICKUP, DROPOFF)
+  t.match(h.commands[0], { droneId: 'a' })
+  h.engine.handleTelemetry({ droneId: 'a', seq: 10, ts: T0 + S, lat: PICKUP.lat, lon: PICKUP.lon + 0.001, alt: 0, speed: 0, heading: 0, battery: 1, state: 'idle', refused: 'del-1' })
+  t.match(h.events.at(-1), { type: 'DeliveryReassigned', fromDroneId: 'a', toDroneId: 'b' })
+  t.match(h.commands.at(-1), { type: 'AssignDelivery', droneId: 'b', deliveryId: 'del-1' })
+  t.equal(h.engine.drone('a')?.deliveryId, null)
+  // Refusing again, or refusing someone else's delivery, changes nothing.
+  const n = h.events.length
+  h.engine.handleTelemetry({ droneId: 'a', seq: 11, ts: T0 + 2 * S, lat: PICKUP.lat, lon: PICKUP.lon + 0.001, alt: 0, speed: 0, heading: 0, battery: 1, state: 'idle', refused: 'del-1' })
+  t.equal(h.events.length, n)
+  // With nobody else, it fails with the reason.
+  h.engine.handleTelemetry({ droneId: 'b', seq: 10, ts: T0 + 3 * S, lat: PICKUP.lat, lon: PICKUP.lon, alt: 0, speed: 0, heading: 0, battery: 1, state: 'idle', refused: 'del-1' })
+  const last = h.events.at(-1)
+  t.ok(last?.type === 'DeliveryFailed' && /drone b refused it/.test(last.reason), last?.type === 'DeliveryFailed' ? last.reason : String(last?.type))
+  t.equal(h.commands.filter((c) => c.type === 'AssignDelivery').length, 2, 'not offered back to a, who refused it')
+})
