@@ -16,6 +16,7 @@ import { createMetrics } from './metrics.js'
 import { registerOpenApi } from './openApi.js'
 import { problem, schemaErrorFormatter, sendProblem } from './problem.js'
 import { registerDeliveryRoutes } from './routes/deliveries.js'
+import { registerZoneRoutes } from './routes/zones.js'
 import { registerDroneRoutes } from './routes/drones.js'
 import { registerHealthRoutes } from './routes/health.js'
 import { registerTrackingPage } from './routes/trackingPage.js'
@@ -144,9 +145,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   await registerOpenApi(app, { version: VERSION })
   registerHealthRoutes(app, { mqtt, registry: metrics.registry, stats: () => o.engine.stats(), maxEngineLagMs: o.maxEngineLagMs ?? 5000 })
   registerDroneRoutes(app, { engine: o.engine, auth })
-  ;(await import('./routes/zones.js')).registerZoneRoutes(app, { mqtt, topics, engine: o.engine, auth, publishTimeoutMs: o.publishTimeoutMs ?? 5000 })
+  registerZoneRoutes(app, { mqtt, topics, engine: o.engine, auth, publishTimeoutMs: o.publishTimeoutMs ?? 5000 })
   registerDeliveryRoutes(app, {
-    mqtt, topics, book, metrics, auth, limiter,
+    mqtt, topics, book, metrics, auth, limiter, engine: o.engine,
     trackingSecret: o.trackingSecret,
     trackingTokenTtlS: o.trackingTokenTtlS ?? 24 * 3600,
     now,

@@ -169,7 +169,7 @@ t.test('DELETE publishes CancelDelivery and answers 202', async (t) => {
 t.test('drones come from the engine view', async (t) => {
   const list = await fetch(`${gw.httpUrl}/v1/drones`)
   t.equal(list.status, 200)
-  t.same(await list.json(), { items: drones })
+  t.same(await list.json(), { items: drones, nextCursor: null })
   t.same(await (await fetch(`${gw.httpUrl}/v1/drones/d-2`)).json(), drones[1])
   const missing = await fetch(`${gw.httpUrl}/v1/drones/d-9`)
   t.equal(missing.status, 404)

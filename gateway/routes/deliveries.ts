@@ -11,8 +11,10 @@ import {
   Accepted, CancelRequested, CreateDeliveryBody, DeliveryDetail, DeliveryStatus, DeliverySummary, IdParams, Problem, RescheduleBody,
   RescheduleRequested,
 } from '../apiSchemas.js'
+import type { LatLon } from '../../protocol/geo.js'
 import type { AuthHook } from '../bearerAuth.js'
 import type { DeliveryBook } from '../DeliveryBook.js'
+import { noFlyProblems, type EngineView } from '../EngineView.js'
 import { IdempotencyCache, type StoredResponse } from '../IdempotencyCache.js'
 import type { IngestLimiter } from '../IngestLimiter.js'
 import type { GatewayMetrics } from '../metrics.js'
@@ -43,6 +45,15 @@ export interface DeliveryRoutesDeps {
   publishTimeoutMs: number
   /** Requests published but not yet seen as DeliveryCreated: the engine's backlog. */
   limiter: IngestLimiter
+  /** Read for no-fly zones, so a request into one is refused at ingestion. */
+  engine: EngineView
+}
+
+/** 422 naming each point that lies in a no-fly zone; nothing when none does. */
+function refuseNoFly(engine: EngineView, points: Record<string, LatLon | undefined>): void {
+  const problems = noFlyProblems(engine, points)
+  if (problems.length === 0) return
+  throw new ProblemError(422, ErrorCodes.REQUEST_INVALID, problems.map((p) => `${p.field} ${p.message}`).join('; '), problems)
 }
 
 const unavailable = (detail: string): ProblemError =>
@@ -80,6 +91,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, d: DeliveryRoutesDe
   const idempotency = new IdempotencyCache()
 
   async function create(body: CreateDeliveryBody): Promise<StoredResponse> {
+    refuseNoFly(d.engine, { pickup: body.pickup, dropoff: body.dropoff })
     const id = `del-${randomBytes(10).toString('hex')}`
     // Refused before publishing: a full window means the engine has not caught up with what it already has.
     if (!d.limiter.tryAcquire(id)) {
@@ -174,6 +186,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, d: DeliveryRoutesDe
       throw new ProblemError(409, ErrorCodes.REQUEST_INVALID, `delivery ${id} is already ${snapshot.status} and cannot be rescheduled`)
     }
     const { dropoff, deadline } = request.body
+    refuseNoFly(d.engine, { dropoff })
     await publishRequest(d, {
       type: 'RescheduleDelivery', id,
       ...(dropoff !== undefined ? { dropoff } : {}),

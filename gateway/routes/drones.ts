@@ -4,12 +4,14 @@ import { ErrorCodes } from '../../protocol/errors.js'
 import { haversineM, isLatitude, isLongitude } from '../../protocol/geo.js'
 import type { AuthHook } from '../bearerAuth.js'
 import type { EngineView } from '../EngineView.js'
+import { pageRequest, PageQueryProps, paginate } from '../paginate.js'
 import { ProblemError } from '../problem.js'
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
 // Strings on purpose: the gateway's ajv does not coerce types (a body's "5" must not become 5), so numbers are parsed here.
 const NearQuery = Type.Object(
   {
+    ...PageQueryProps,
     near: Type.Optional(Type.String({ pattern: '^\\s*-?[0-9.]+\\s*,\\s*-?[0-9.]+\\s*$', description: 'lat,lon in degrees' })),
     radius: Type.Optional(Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$', description: 'metres' })),
   },
@@ -29,7 +31,9 @@ export function registerDroneRoutes(app: FastifyInstance, d: { engine: EngineVie
     const { near, radius } = request.query
     if (near === undefined) {
       if (radius !== undefined) throw invalid('/radius', radius, 'needs near=lat,lon')
-      return { items: d.engine.drones() }
+      // Paged by id, so a dashboard can walk a fleet of any size.
+      const all = d.engine.drones().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      return paginate(all, (x) => x.id, pageRequest(request.query))
     }
     const [lat, lon] = near.split(',').map(Number)
     if (!isLatitude(lat)) throw invalid('/near', near, 'must start with a latitude in -90..90')
