@@ -93,6 +93,40 @@ export function createMetrics(o: { stats: () => EngineStats; ws: () => SocketCou
       this.set(o.ws()?.clients() ?? 0)
     },
   })
+  // Engine counters that newer engines keep (optional in EngineStats): one counter each, 0 when absent.
+  const ENGINE_COUNTERS: Array<[string, string, (s: EngineStats) => number | undefined]> = [
+    ['dronefleet_telemetry_duplicate_total', 'Samples dropped as duplicates (same seq again)', (s) => s.telemetryDuplicate],
+    ['dronefleet_telemetry_out_of_order_total', 'Samples dropped because an older seq arrived after a newer one', (s) => s.telemetryOutOfOrder],
+    ['dronefleet_telemetry_unknown_drone_total', 'Samples from drones the engine does not register', (s) => s.telemetryUnknownDrone],
+    ['dronefleet_drones_lost_total', 'Drones found silent or failed (DroneLost)', (s) => s.dronesLost],
+    ['dronefleet_drones_reconciled_total', 'Lost drones that reported again and were reconciled', (s) => s.dronesReconciled],
+    ['dronefleet_reassignments_total', 'Deliveries handed to another drone (DeliveryReassigned)', (s) => s.reassignments],
+    ['dronefleet_geofence_entered_total', 'Zone entries (GeofenceEntered)', (s) => s.geofenceEntered],
+    ['dronefleet_geofence_exited_total', 'Zone exits (GeofenceExited)', (s) => s.geofenceExited],
+  ]
+  for (const [name, help, read] of ENGINE_COUNTERS) {
+    new Counter({
+      name, help, registers,
+      collect() {
+        this.reset()
+        this.inc(read(stats()) ?? 0)
+      },
+    })
+  }
+  new Gauge({
+    name: 'dronefleet_eta_abs_error_seconds_mean', help: 'Mean |ETA at assignment - actual release| over completed deliveries', registers,
+    collect() {
+      const e = stats().etaError
+      this.set(e && e.count > 0 ? e.sumAbsS / e.count : 0)
+    },
+  })
+  new Gauge({
+    name: 'dronefleet_eta_within_window_ratio', help: 'Share of completed deliveries released inside their promised P10-P90 window', registers,
+    collect() {
+      const e = stats().etaError
+      this.set(e && e.count > 0 ? e.withinWindow / e.count : 0)
+    },
+  })
   new Gauge({
     name: 'dronefleet_ws_fleet_clients', help: 'Open WebSocket /v1/fleet connections', registers,
     collect() {

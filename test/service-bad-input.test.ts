@@ -51,4 +51,13 @@ t.test('bad telemetry, bad requests and bad bodies are refused and the service k
   t.equal(stats.telemetryRejected.range, 1, 'battery 7 counted as out of range')
   t.equal(stats.telemetryRejected.type, 1, 'an overlong drone id counted as a type error')
   t.equal((await fetch(`${api}/healthz`)).status, 200)
+
+  // A redelivered sample is dropped as a duplicate, and the metric says so.
+  await client.publishAsync(tp.telemetry('d-1'), JSON.stringify(sample), { qos: 1 })
+  const metrics = await until(async () => {
+    const text = await (await fetch(`${api}/metrics`)).text()
+    return /dronefleet_telemetry_duplicate_total 1\b/.test(text) ? text : undefined
+  }, 5000, 'the duplicate to be counted')
+  t.match(metrics, /dronefleet_drones_lost_total 0/)
+  t.match(metrics, /dronefleet_eta_within_window_ratio /)
 })
