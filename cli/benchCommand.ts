@@ -15,6 +15,7 @@ export interface BenchFlags {
   connections: number
   format: 'json' | 'binary'
   batch: number
+  linger: number
   qos: 0 | 1
   window: number
   wsClients: number
@@ -54,7 +55,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
     process.stderr.write(`bench: ${plan.total.toLocaleString('en')} ${flags.format} positions over ${plan.durationS} s on ${broker}\n`)
     const result = await runLoad({
       broker: broker === 'embedded' ? undefined : broker, phases, drones: flags.drones, connections: flags.connections,
-      format: flags.format, batchSize: flags.batch, qos: flags.qos, window: flags.window, wsClients: flags.wsClients, logger,
+      format: flags.format, batchSize: flags.batch, lingerMs: flags.linger, qos: flags.qos, window: flags.window, wsClients: flags.wsClients, logger,
       connect: (url, role) => connectMqtt(url, clientId(role)),
       onSecond: (p) => process.stderr.write(`  ${String(p.second).padStart(4)} s  sent ${p.sent.toLocaleString('en').padStart(11)}  engine ${p.engine.toLocaleString('en').padStart(9)}/s  bare ${p.bare.toLocaleString('en').padStart(9)}/s  p99 ${p.p99} ms\n`),
     })

@@ -19,6 +19,8 @@ export interface PublisherConfig {
   format: 'json' | 'binary'
   /** Records per binary frame at most. */
   batchSize: number
+  /** A partly filled frame goes out once its first record has waited this long, ms. */
+  lingerMs: number
   qos: 0 | 1
   /** QoS 1 publishes awaiting PUBACK per connection, at most. */
   window: number
@@ -74,9 +76,11 @@ async function main(c: PublisherConfig): Promise<void> {
     inFlight[conn] = (inFlight[conn] as number) + 1
     client.publish(topic, payload, { qos: 1 }, () => { inFlight[conn] = (inFlight[conn] as number) - 1 })
   }
+  const firstAt = clients.map(() => 0)
   const flush = (conn: number): void => {
     const w = writers[conn] as BatchWriter
     if (w.count === 0) return
+    firstAt[conn] = 0
     publish(conn, t.telemetryBatch(conn), Buffer.from(w.finish()))
     w.reset()
   }
@@ -96,19 +100,24 @@ async function main(c: PublisherConfig): Promise<void> {
         publish(conn, t.telemetry(`d-${drone + 1}`), `{"droneId":"d-${drone + 1}","seq":${seq},"ts":${ts},"lat":${lat},"lon":${lon},"alt":60,"speed":15,"heading":90,"battery":0.8,"state":"cruise"}`)
       } else {
         const w = writers[conn] as BatchWriter
+        if (w.count === 0) firstAt[conn] = wallNow()
         w.push(drone + 1, seq, ts, lat, lon, 60, 15, 90, 0.8, cruise)
         if (w.count >= c.batchSize) flush(conn)
       }
     }
-    for (let i = 0; i < writers.length; i++) flush(i)
+    // Frames fill up to batchSize; a slow trickle still leaves within lingerMs.
+    const wall = wallNow()
+    for (let i = 0; i < writers.length; i++) if (firstAt[i] && wall - (firstAt[i] as number) >= c.lingerMs) flush(i)
     if (elapsedS - lastReport >= 1) {
       lastReport = Math.floor(elapsedS)
       port.postMessage({ type: 'progress', sent, late } satisfies PublisherMessage)
     }
     // Sleep when the next message is a while off; otherwise just let I/O run.
     const waitMs = sent < plan.total ? startAt + plan.timeOf(sent) * 1000 - wallNow() : 0
-    await new Promise((r) => (waitMs > 2 ? setTimeout(r, waitMs - 1) : setImmediate(r)))
+    const sleepMs = Math.min(waitMs - 1, c.lingerMs)
+    await new Promise((r) => (sleepMs > 1 ? setTimeout(r, sleepMs) : setImmediate(r)))
   }
+  for (let i = 0; i < writers.length; i++) flush(i)
   await Promise.all(clients.map((cl) => cl.endAsync()))
   port.postMessage({ type: 'done', sent: sent - skipped, skipped } satisfies PublisherMessage)
 }

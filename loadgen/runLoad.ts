@@ -23,6 +23,8 @@ export interface LoadOptions {
   connections: number
   format: 'json' | 'binary'
   batchSize: number
+  /** How long a partly filled binary frame may wait, ms. */
+  lingerMs: number
   qos: 0 | 1
   window: number
   /** WebSocket clients, each tracking one delivery. */
@@ -102,7 +104,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 
     const config: PublisherConfig = {
       brokerUrl, prefix, phases: o.phases, drones: o.drones, connections: o.connections, format: o.format,
-      batchSize: o.batchSize, qos: o.qos, window: o.window,
+      batchSize: o.batchSize, lingerMs: o.lingerMs, qos: o.qos, window: o.window,
     }
     const worker = new Worker(new URL('./publisherWorker.js', import.meta.url), { workerData: config })
     cleanup.push(() => worker.terminate())
