@@ -11,22 +11,14 @@ import type { TrackMessage } from '../protocol/tracking.js'
 import { randomBytes } from 'node:crypto'
 import { BarePipe } from './BarePipe.js'
 import { LatencyStats, type LatencySummary } from './LatencyStats.js'
-import { LoadPlan, type LoadPhase } from './LoadPlan.js'
+import { LoadPlan } from './LoadPlan.js'
 import type { PublisherConfig, PublisherMessage, StartMessage } from './publisherWorker.js'
 import { SeqTracker } from './SeqTracker.js'
 
-export interface LoadOptions {
+/** The publisher's settings (where to publish is decided here), plus the run's own. */
+export interface LoadOptions extends Omit<PublisherConfig, 'brokerUrl' | 'prefix'> {
   /** An external broker; without it an embedded aedes broker runs in this process. */
   broker?: string | undefined
-  phases: LoadPhase[]
-  drones: number
-  connections: number
-  format: 'json' | 'binary'
-  batchSize: number
-  /** How long a partly filled binary frame may wait, ms. */
-  lingerMs: number
-  qos: 0 | 1
-  window: number
   /** WebSocket clients, each tracking one delivery. */
   wsClients: number
   logger: Logger
@@ -105,7 +97,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const config: PublisherConfig = {
       brokerUrl, prefix, phases: o.phases, drones: o.drones, connections: o.connections, format: o.format,
       batchSize: o.batchSize, lingerMs: o.lingerMs, qos: o.qos, window: o.window,
-    }
+    } satisfies Required<PublisherConfig>
     const worker = new Worker(new URL('./publisherWorker.js', import.meta.url), { workerData: config })
     cleanup.push(() => worker.terminate())
     let sent = 0

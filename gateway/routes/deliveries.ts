@@ -20,6 +20,7 @@ import type { IngestLimiter } from '../IngestLimiter.js'
 import type { GatewayMetrics } from '../metrics.js'
 import { PageOf, PageQueryProps, pageRequest, paginate } from '../paginate.js'
 import { ProblemError } from '../problem.js'
+import { publishRequest } from '../publishRequest.js'
 import { signTrackingToken } from '../trackingToken.js'
 
 const CancelQuery = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 200 })) })
@@ -56,31 +57,8 @@ function refuseNoFly(engine: EngineView, points: Record<string, LatLon | undefin
   throw new ProblemError(422, ErrorCodes.REQUEST_INVALID, problems.map((p) => `${p.field} ${p.message}`).join('; '), problems)
 }
 
-const unavailable = (detail: string): ProblemError =>
-  new ProblemError(503, ErrorCodes.BROKER_UNAVAILABLE, detail, undefined, { 'retry-after': '1' })
-
 const notFound = (id: string): ProblemError => new ProblemError(404, ErrorCodes.NOT_FOUND, `no delivery with id ${JSON.stringify(id)}`)
 
-/**
- * Hands a request to the engine: QoS 1, and only once the broker has
- * acknowledged it. MQTT.js would silently queue a publish while disconnected,
- * so a disconnected client is refused up front instead of hanging the caller.
- */
-async function publishRequest(d: DeliveryRoutesDeps, req: DeliveryRequest): Promise<void> {
-  if (!d.mqtt.connected) throw unavailable('the message broker is not connected; retry shortly')
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(unavailable('the message broker did not acknowledge the request in time; retry shortly')), d.publishTimeoutMs)
-  })
-  try {
-    await Promise.race([d.mqtt.publishAsync(d.topics.requests, JSON.stringify(req), { qos: 1 }), timeout])
-  } catch (err) {
-    if (err instanceof ProblemError) throw err
-    throw unavailable(`the message broker refused the request: ${(err as Error).message}`)
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 function deadlineMs(v: CreateDeliveryBody['deadline'] | RescheduleBody['deadline']): number | null {
   if (v === undefined || v === null) return null

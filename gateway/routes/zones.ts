@@ -11,6 +11,7 @@ import { IdParams, LatLon, Problem } from '../apiSchemas.js'
 import type { AuthHook } from '../bearerAuth.js'
 import type { EngineView } from '../EngineView.js'
 import { ProblemError } from '../problem.js'
+import { publishRequest } from '../publishRequest.js'
 
 const ZoneBody = Type.Object(
   {
@@ -37,9 +38,6 @@ export interface ZoneRoutesDeps {
   publishTimeoutMs?: number
 }
 
-const unavailable = (detail: string): ProblemError =>
-  new ProblemError(503, ErrorCodes.BROKER_UNAVAILABLE, detail, undefined, { 'retry-after': '1' })
-
 /**
  * No-fly and watched zones. Reads come from the engine beside the gateway;
  * changes travel to it over the broker (AddZone / RemoveZone on `requests`,
@@ -47,21 +45,7 @@ const unavailable = (detail: string): ProblemError =>
  * may not show the change yet.
  */
 export function registerZoneRoutes(app: FastifyInstance, d: ZoneRoutesDeps): void {
-  const publish = async (req: DeliveryRequest): Promise<void> => {
-    if (!d.mqtt.connected) throw unavailable('the message broker is not connected; retry shortly')
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(unavailable('the message broker did not acknowledge the request in time; retry shortly')), d.publishTimeoutMs ?? 5000)
-    })
-    try {
-      await Promise.race([d.mqtt.publishAsync(d.topics.requests, JSON.stringify(req), { qos: 1 }), timeout])
-    } catch (err) {
-      if (err instanceof ProblemError) throw err
-      throw unavailable(`the message broker refused the request: ${(err as Error).message}`)
-    } finally {
-      clearTimeout(timer)
-    }
-  }
+  const publish = (req: DeliveryRequest): Promise<void> => publishRequest({ ...d, publishTimeoutMs: d.publishTimeoutMs ?? 5000 }, req)
   const notFound = (id: string): ProblemError => new ProblemError(404, ErrorCodes.NOT_FOUND, `no zone with id ${JSON.stringify(id)}`)
 
   app.post<{ Body: ZoneBody }>('/v1/zones', {
