@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:net'
 import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes'
 import type { Logger } from 'pino'
 import type { BrokerIdentity, BrokerPolicy } from './brokerPolicy.js'
+import { coalesceWrites } from './coalesceWrites.js'
 import { listenOn } from './listenOn.js'
 
 export interface EmbeddedBroker {
@@ -61,9 +62,13 @@ function policyHooks(policy: BrokerPolicy, log: Logger | undefined): Partial<Aed
  */
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const aedes = await Aedes.createBroker(opts.policy ? policyHooks(opts.policy, opts.logger) : {})
-  // Small packets (telemetry, lockstep clock) must not wait for Nagle's algorithm.
-  const server: Server = createServer((socket) => {
+  // Small packets (telemetry, lockstep clock) must not wait for Nagle's
+  // algorithm; they are batched per loop turn instead (coalesceWrites). The
+  // larger write buffer lets a turn's worth of deliveries queue without
+  // aedes pausing on 'drain' for each subscriber.
+  const server: Server = createServer({ highWaterMark: 1 << 20 }, (socket) => {
     socket.setNoDelay(true)
+    coalesceWrites(socket)
     aedes.handle(socket)
   })
   const host = opts.host ?? '127.0.0.1'
