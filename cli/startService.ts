@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import type { MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import { startMqttEngine, type MqttEngine } from '../engine/mqttEngine.js'
 import { brokerPolicy, type BrokerRole, type BrokerUser } from '../gateway/brokerPolicy.js'
 import { generatedUser, urlWithCredentials } from '../gateway/brokerUsers.js'
 import { startEmbeddedBroker, type EmbeddedBroker } from '../gateway/embeddedBroker.js'
+import { InProcessLink } from '../gateway/InProcessLink.js'
 import { startGateway, type Gateway, type GatewayOptions } from '../gateway/startGateway.js'
+import type { BrokerLink } from '../protocol/BrokerLink.js'
 import type { LatLon } from '../protocol/geo.js'
 import type { DroneProfile } from '../protocol/profile.js'
 import { topics as makeTopics, type Topics } from '../protocol/topics.js'
@@ -54,9 +55,12 @@ export interface Service {
 }
 
 /**
- * Engine + gateway (+ embedded broker), each with its own broker connection
- * and, on the embedded broker, its own credentials and topic rights, as they
- * would be in separate processes: the broker is how they talk.
+ * Engine + gateway (+ embedded broker), each with its own broker link: the
+ * broker is how they talk. On an external broker each is an MQTT client with
+ * its own credentials, as they would be in separate processes; on the
+ * embedded broker each is an in-process link into it, which spares the
+ * broker's thread the encoding, socket and parsing of every message the
+ * engine takes in (see gateway/InProcessLink.ts).
  */
 export async function startService(o: ServiceOptions): Promise<Service> {
   const opened: Array<() => Promise<unknown>> = []
@@ -77,7 +81,12 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     const publicBrokerUrl = o.broker ?? (embedded as EmbeddedBroker).url
     const brokerUrlFor = (role: Exclude<BrokerRole, 'drone'>): string =>
       embedded ? urlWithCredentials(embedded.url, own.get(role) as BrokerUser) : publicBrokerUrl
-    const connect = async (role: 'engine' | 'gateway'): Promise<MqttClient> => {
+    const connect = async (role: 'engine' | 'gateway'): Promise<BrokerLink> => {
+      if (embedded) {
+        const link = new InProcessLink(embedded.aedes, o.logger.child({ part: role }))
+        opened.push(() => link.end())
+        return link
+      }
       const c = await connectMqtt(brokerUrlFor(role), clientId(role))
       opened.push(() => c.endAsync())
       return c

@@ -1,4 +1,3 @@
-import type { MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import { BatchError, batchDroneId, decodeBatch } from '../protocol/batchCodec.js'
 import { decodeClock } from '../protocol/clock.js'
@@ -6,9 +5,10 @@ import { decodeRequest } from '../protocol/requests.js'
 import { decodeTelemetryJson, TelemetryError, type TelemetrySample } from '../protocol/telemetry.js'
 import type { Topics } from '../protocol/topics.js'
 import { Engine, type EngineOptions } from './Engine.js'
+import type { BrokerLink } from '../protocol/BrokerLink.js'
 
 export interface MqttEngineOptions extends Omit<EngineOptions, 'sink'> {
-  mqtt: MqttClient
+  mqtt: BrokerLink
   topics: Topics
   /** Wall clock: stamps requests that arrive before any telemetry, measures lag (EngineStats.lagMs), drives the idle clock. */
   now?: () => number

@@ -1,8 +1,8 @@
-import type { MqttClient } from 'mqtt'
 import { ErrorCodes } from '../protocol/errors.js'
 import type { DeliveryRequest } from '../protocol/requests.js'
 import type { Topics } from '../protocol/topics.js'
 import { ProblemError } from './problem.js'
+import type { BrokerLink } from '../protocol/BrokerLink.js'
 
 /** 503 with Retry-After: the broker cannot take the request now. */
 export const unavailable = (detail: string): ProblemError =>
@@ -13,7 +13,7 @@ export const unavailable = (detail: string): ProblemError =>
  * acknowledged it. MQTT.js would silently queue a publish while disconnected,
  * so a disconnected client is refused up front instead of hanging the caller.
  */
-export async function publishRequest(d: { mqtt: MqttClient; topics: Topics; publishTimeoutMs: number }, req: DeliveryRequest): Promise<void> {
+export async function publishRequest(d: { mqtt: BrokerLink; topics: Topics; publishTimeoutMs: number }, req: DeliveryRequest): Promise<void> {
   if (!d.mqtt.connected) throw unavailable('the message broker is not connected; retry shortly')
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import type { MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { DronefleetError, ErrorCodes } from '../protocol/errors.js'
@@ -21,10 +20,11 @@ import { registerDroneRoutes } from './routes/drones.js'
 import { registerHealthRoutes } from './routes/health.js'
 import { registerTrackingPage } from './routes/trackingPage.js'
 import { startTrackingSocket, type TrackingSocket } from './trackingSocket.js'
+import type { BrokerLink } from '../protocol/BrokerLink.js'
 
 export interface GatewayOptions {
   /** An already-connected client; the gateway subscribes to events and tracking on it. */
-  mqtt: MqttClient
+  mqtt: BrokerLink
   topics: Topics
   engine: EngineView
   /** Default 127.0.0.1. */

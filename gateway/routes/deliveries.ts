@@ -2,7 +2,6 @@ import type {} from '@fastify/swagger' // its FastifySchema additions: summary, 
 import { createHash, randomBytes } from 'node:crypto'
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
-import type { MqttClient } from 'mqtt'
 import { ErrorCodes } from '../../protocol/errors.js'
 import { isTerminal } from '../../protocol/events.js'
 import type { DeliveryRequest } from '../../protocol/requests.js'
@@ -22,6 +21,7 @@ import { PageOf, PageQueryProps, pageRequest, paginate } from '../paginate.js'
 import { ProblemError } from '../problem.js'
 import { publishRequest } from '../publishRequest.js'
 import { signTrackingToken } from '../trackingToken.js'
+import type { BrokerLink } from '../../protocol/BrokerLink.js'
 
 const CancelQuery = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 200 })) })
 const ListQuery = Type.Object({ status: Type.Optional(DeliveryStatus), ...PageQueryProps }, { additionalProperties: false })
@@ -30,7 +30,7 @@ const tags = ['deliveries']
 const security = [{ apiKey: [] }]
 
 export interface DeliveryRoutesDeps {
-  mqtt: MqttClient
+  mqtt: BrokerLink
   topics: Topics
   book: DeliveryBook
   metrics: GatewayMetrics

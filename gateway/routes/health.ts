@@ -1,14 +1,14 @@
 import type {} from '@fastify/swagger' // its FastifySchema additions: summary, tags, security
 import type { FastifyInstance } from 'fastify'
-import type { MqttClient } from 'mqtt'
 import type { Registry } from 'prom-client'
 import { ErrorCodes } from '../../protocol/errors.js'
 import type { EngineStats } from '../../protocol/views.js'
 import { engineLagMs } from '../metrics.js'
 import { ProblemError } from '../problem.js'
+import type { BrokerLink } from '../../protocol/BrokerLink.js'
 
 export interface HealthDeps {
-  mqtt: MqttClient
+  mqtt: BrokerLink
   registry: Registry
   stats: () => EngineStats
   /** /readyz fails while the engine lags more than this. */

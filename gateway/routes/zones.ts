@@ -2,7 +2,6 @@ import type {} from '@fastify/swagger' // its FastifySchema additions: summary, 
 import { randomBytes } from 'node:crypto'
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
-import type { MqttClient } from 'mqtt'
 import { ErrorCodes } from '../../protocol/errors.js'
 import { MAX_ZONE_POINTS, polygonProblems, type Zone } from '../../protocol/geo.js'
 import type { DeliveryRequest } from '../../protocol/requests.js'
@@ -12,6 +11,7 @@ import type { AuthHook } from '../bearerAuth.js'
 import type { EngineView } from '../EngineView.js'
 import { ProblemError } from '../problem.js'
 import { publishRequest } from '../publishRequest.js'
+import type { BrokerLink } from '../../protocol/BrokerLink.js'
 
 const ZoneBody = Type.Object(
   {
@@ -30,7 +30,7 @@ const tags = ['zones']
 const security = [{ apiKey: [] }]
 
 export interface ZoneRoutesDeps {
-  mqtt: MqttClient
+  mqtt: BrokerLink
   topics: Topics
   engine: EngineView
   auth: AuthHook
