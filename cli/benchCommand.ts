@@ -25,11 +25,11 @@ export interface BenchFlags {
 }
 
 /** The figures a `--threshold` can name. */
-export const BENCH_METRICS = ['throughput', 'p50', 'p90', 'p99', 'p99.9', 'max', 'ws.p50', 'ws.p90', 'ws.p99', 'ws.p99.9', 'ws.max', 'loss', 'lossRate', 'reordered', 'duplicates', 'ratio'] as const
+export const BENCH_METRICS = ['throughput', 'bare', 'p50', 'p90', 'p99', 'p99.9', 'max', 'ws.p50', 'ws.p90', 'ws.p99', 'ws.p99.9', 'ws.max', 'loss', 'lossRate', 'reordered', 'duplicates', 'ratio'] as const
 
 function figures(r: LoadResult): Record<string, number> {
   const f: Record<string, number> = {
-    throughput: r.engine.throughput, loss: r.engine.lost, lossRate: r.engine.lossRate, reordered: r.engine.reordered,
+    throughput: r.engine.throughput, bare: r.bare.throughput, loss: r.engine.lost, lossRate: r.engine.lossRate, reordered: r.engine.reordered,
     duplicates: r.engine.duplicates, ratio: r.ratio,
   }
   // No arrivals means no latency: a threshold on it must fail, not pass on 0.
@@ -64,7 +64,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   const out = resolve(flags.out)
   await mkdir(dirname(out), { recursive: true })
   await writeFile(out, `${JSON.stringify({ runs }, null, 2)}\n`)
-  process.stdout.write(table(runs.map((r) => [r.broker, figures(r.result)])))
+  process.stdout.write(table(runs.map((r) => [r.broker, r.result.engineLink, figures(r.result)])))
   for (const r of runs) {
     for (const t of r.thresholds) process.stdout.write(`  ${t.ok ? 'ok  ' : 'FAIL'} ${r.broker}: ${t.text} (got ${t.actual ?? 'nothing'})\n`)
   }
@@ -72,10 +72,10 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   return runs.every((r) => r.thresholds.every((t) => t.ok)) ? 0 : 1
 }
 
-function table(cols: Array<[string, Record<string, number>]>): string {
-  const rows = BENCH_METRICS.filter((m) => cols.some(([, f]) => f[m] !== undefined))
-  const unit = (m: string): string => (/^(ws\.)?(p|max)/.test(m) ? ' ms' : m === 'throughput' ? ' /s' : '')
-  const lines = [`\n  ${'figure'.padEnd(12)}${cols.map(([b]) => b.padStart(26)).join('')}`]
-  for (const m of rows) lines.push(`  ${m.padEnd(12)}${cols.map(([, f]) => `${f[m] === undefined ? '-' : f[m]!.toLocaleString('en')}${unit(m)}`.padStart(26)).join('')}`)
+function table(cols: Array<[broker: string, link: string, figures: Record<string, number>]>): string {
+  const rows = BENCH_METRICS.filter((m) => cols.some(([, , f]) => f[m] !== undefined))
+  const unit = (m: string): string => (/^(ws\.)?(p|max)/.test(m) ? ' ms' : m === 'throughput' || m === 'bare' ? ' /s' : '')
+  const lines = [`\n  ${'figure'.padEnd(12)}${cols.map(([b]) => b.padStart(26)).join('')}`, `  ${'engine link'.padEnd(12)}${cols.map(([, l]) => l.padStart(26)).join('')}`]
+  for (const m of rows) lines.push(`  ${m.padEnd(12)}${cols.map(([, , f]) => `${f[m] === undefined ? '-' : f[m]!.toLocaleString('en')}${unit(m)}`.padStart(26)).join('')}`)
   return `${lines.join('\n')}\n\n`
 }

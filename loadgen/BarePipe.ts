@@ -1,43 +1,58 @@
-import type { MqttClient } from 'mqtt'
-import { HEADER_BYTES } from '../protocol/batchCodec.js'
-import type { Topics } from '../protocol/topics.js'
+import { Worker } from 'node:worker_threads'
+import type { BarePipeCommand, BarePipeConfig, BarePipeMessage } from './barePipeWorker.js'
 
 /**
- * The baseline: a plain subscriber that only counts positions (a JSON
- * message is one, a batch frame says how many it holds). What it sees is
- * what the broker can deliver; the engine's throughput is judged against it.
+ * The baseline: a plain subscriber, in a thread of its own, that only counts
+ * the positions the broker delivers. The engine's throughput is judged
+ * against it. Its counts are mirrored here on every report().
  */
 export class BarePipe {
-  private readonly perSecond: number[] = []
   total = 0
   /** Wall ms of the last arrival. */
   lastAt = 0
-  private readonly onMessage: (topic: string, payload: Buffer) => void
+  private perSecond: number[] = []
+  private constructor(private readonly worker: Worker) {}
 
-  /** Seconds are counted from `startAt` (wall ms), set when the load starts. */
-  startAt = Infinity
-
-  constructor(private readonly client: MqttClient, private readonly t: Topics, private readonly now: () => number) {
-    this.onMessage = (topic, payload) => {
-      const n = topic.startsWith(`${t.prefix}/telemetry-batch/`) ? (payload.byteLength >= HEADER_BYTES ? payload.readUInt32LE(4) : 0) : 1
-      this.total += n
-      this.lastAt = this.now()
-      const sec = Math.max(0, Math.floor((this.lastAt - this.startAt) / 1000))
-      while (this.perSecond.length <= sec) this.perSecond.push(0)
-      this.perSecond[sec] = (this.perSecond[sec] as number) + n
-    }
+  /** Connects the counter to the broker and subscribes it to every telemetry topic. */
+  static async start(config: BarePipeConfig): Promise<BarePipe> {
+    const worker = new Worker(new URL('./barePipeWorker.js', import.meta.url), { workerData: config })
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (m: BarePipeMessage): void => {
+        worker.off('message', onMessage)
+        if (m.type === 'ready') resolve()
+        else reject(new Error(`the bare-pipe subscriber failed: ${m.type === 'error' ? m.message : m.type}`))
+      }
+      worker.on('message', onMessage)
+      worker.once('error', reject)
+    })
+    return new BarePipe(worker)
   }
 
-  async start(): Promise<void> {
-    this.client.on('message', this.onMessage)
-    await this.client.subscribeAsync({ [this.t.telemetryAll]: { qos: 0 }, [this.t.telemetryBatchAll]: { qos: 0 } })
+  /** Seconds of the series are counted from `startAt` (wall ms), when the load starts. */
+  begin(startAt: number): void {
+    this.worker.postMessage({ type: 'start', startAt } satisfies BarePipeCommand)
+  }
+
+  /** Brings total, lastAt and the series up to date with the counter's thread. */
+  report(): Promise<void> {
+    return new Promise((resolve) => {
+      this.worker.once('message', (m: BarePipeMessage) => {
+        if (m.type === 'counts') {
+          this.total = m.total
+          this.lastAt = m.lastAt
+          this.perSecond = m.perSecond
+        }
+        resolve()
+      })
+      this.worker.postMessage({ type: 'report' } satisfies BarePipeCommand)
+    })
   }
 
   series(): number[] {
     return [...this.perSecond]
   }
 
-  stop(): void {
-    this.client.off('message', this.onMessage)
+  async stop(): Promise<void> {
+    await this.worker.terminate()
   }
 }

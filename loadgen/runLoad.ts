@@ -1,10 +1,11 @@
 import { Worker } from 'node:worker_threads'
-import type { MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import WebSocket from 'ws'
 import { startMqttEngine } from '../engine/mqttEngine.js'
 import { startEmbeddedBroker, type EmbeddedBroker } from '../gateway/embeddedBroker.js'
+import { InProcessLink } from '../gateway/InProcessLink.js'
 import { startGateway } from '../gateway/startGateway.js'
+import type { BrokerLink } from '../protocol/BrokerLink.js'
 import { DEFAULT_PROFILE } from '../protocol/profile.js'
 import { topics as makeTopics } from '../protocol/topics.js'
 import type { TrackMessage } from '../protocol/tracking.js'
@@ -22,7 +23,7 @@ export interface LoadOptions extends Omit<PublisherConfig, 'brokerUrl' | 'prefix
   /** WebSocket clients, each tracking one delivery. */
   wsClients: number
   logger: Logger
-  connect: (url: string, role: string) => Promise<MqttClient>
+  connect: (url: string, role: string) => Promise<BrokerLink & { endAsync(): Promise<unknown> }>
   onSecond?: (p: LoadProgress) => void
 }
 
@@ -36,6 +37,8 @@ export interface LoadProgress {
 
 export interface LoadResult {
   config: Omit<LoadOptions, 'logger' | 'connect' | 'onSecond'> & { broker: string; plannedMessages: number; durationS: number }
+  /** How the engine is attached to the broker: in-process on the embedded broker, an MQTT client otherwise. */
+  engineLink: 'in-process' | 'mqtt'
   sent: number
   /** Positions the generator could not send (QoS 1 window full). */
   skipped: number
@@ -49,10 +52,12 @@ export interface LoadResult {
 const wallNow = (): number => performance.timeOrigin + performance.now()
 
 /**
- * One load test: broker (embedded or given), the engine and gateway in this
- * process, the publisher in a worker thread, a bare-pipe counter beside the
- * engine. Latency is from each message's intended send time to the moment
- * the engine processed it, and to the moment a WebSocket client got the
+ * One load test, laid out as `dronefleet serve` runs: the broker (embedded,
+ * or given), the engine and the gateway in this process, the engine and
+ * gateway linked in-process to an embedded broker. The publisher and the
+ * bare-pipe counter each have a worker thread and their own connections.
+ * Latency is from each message's intended send time to the moment the
+ * engine processed it, and to the moment a WebSocket client got the
  * tracking message it caused.
  */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
@@ -71,8 +76,17 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const seqs = new SeqTracker()
     let startAt = Infinity
     let lastEngineAt = 0
-    const engineClient = await o.connect(brokerUrl, 'bench-engine')
-    cleanup.push(() => engineClient.endAsync())
+    const link = async (role: string): Promise<BrokerLink> => {
+      if (embedded) {
+        const l = new InProcessLink(embedded.aedes, o.logger)
+        cleanup.push(() => l.end())
+        return l
+      }
+      const c = await o.connect(brokerUrl, role)
+      cleanup.push(() => c.endAsync())
+      return c
+    }
+    const engineClient = await link('bench-engine')
     const engine = await startMqttEngine({
       mqtt: engineClient, topics: t, profile: DEFAULT_PROFILE, depots: [], logger: o.logger,
       observe: (s) => {
@@ -82,17 +96,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       },
     })
     cleanup.push(() => engine.close())
-    const gatewayClient = await o.connect(brokerUrl, 'bench-gateway')
-    cleanup.push(() => gatewayClient.endAsync())
+    const gatewayClient = await link('bench-gateway')
     const gateway = await startGateway({
       mqtt: gatewayClient, topics: t, engine: engine.engine, httpPort: 0, wsPort: 0, apiKey: null,
       trackingSecret: randomBytes(32), logger: false,
     })
     cleanup.push(() => gateway.close())
-    const bareClient = await o.connect(brokerUrl, 'bench-bare')
-    cleanup.push(() => bareClient.endAsync())
-    const bare = new BarePipe(bareClient, t, wallNow)
-    await bare.start()
+    const bare = await BarePipe.start({ brokerUrl, prefix })
+    cleanup.push(() => bare.stop())
 
     const config: PublisherConfig = {
       brokerUrl, prefix, phases: o.phases, drones: o.drones, connections: o.connections, format: o.format,
@@ -107,7 +118,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const done = new Promise<void>((resolve, reject) => {
       worker.on('message', (m: PublisherMessage) => {
         if (m.type === 'ready') {
-          startAt = bare.startAt = wallNow() + 100
+          startAt = wallNow() + 100
+          bare.begin(startAt)
           worker.postMessage({ startAt } satisfies StartMessage)
           markStarted()
         } else if (m.type === 'progress') sent = m.sent
@@ -141,7 +153,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 
     const ticker = setInterval(() => {
       const second = Math.floor((wallNow() - startAt) / 1000)
-      o.onSecond?.({ second, sent, engine: engineStats.series()[second - 1] ?? 0, bare: bare.series()[second - 1] ?? 0, p99: engineStats.summary().p99 })
+      void bare.report().then(() => {
+        o.onSecond?.({ second, sent, engine: engineStats.series()[second - 1] ?? 0, bare: bare.series()[second - 1] ?? 0, p99: engineStats.summary().p99 })
+      })
     }, 1000)
     cleanup.push(async () => clearInterval(ticker))
     await done
@@ -150,6 +164,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       last = seqs.received
       await new Promise((r) => setTimeout(r, 100))
     }
+    await bare.report()
     // Rates over the time the messages took to arrive, not the time planned
     // for sending them: a pipeline that falls behind shows a lower rate.
     const span = (last: number): number => Math.max(plan.durationS, (last - startAt) / 1000)
@@ -157,6 +172,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const bareThroughput = Math.round(bare.total / span(bare.lastAt))
     return {
       config: { ...o, broker: o.broker ?? 'embedded', plannedMessages: plan.total, durationS: plan.durationS } as LoadResult['config'],
+      engineLink: embedded ? 'in-process' : 'mqtt',
       sent,
       skipped,
       engine: {
