@@ -13,6 +13,7 @@ import { ResultsCollector } from '../sim/ResultsCollector.js'
 import { routesGeoJson } from '../sim/routesGeoJson.js'
 import { allHeld, buildRunResults, type RunResults } from '../sim/runResults.js'
 import type { Scenario } from '../sim/Scenario.js'
+import { formatFigure } from '../sim/summaryFigures.js'
 import { Simulator } from '../sim/Simulator.js'
 import { clientId, connectMqtt } from './connectMqtt.js'
 import { createProgress } from './progress.js'
@@ -123,7 +124,7 @@ function formatSummary(r: RunResults, outDir: string): string {
     `${r.scenario.name}: seed ${r.scenario.seed}, ${r.scenario.drones} drones, ${r.scenario.durationS / 60} simulated min in ${(w.wallMs / 1000).toFixed(1)} s (${w.realTimeFactor}× real time, ${w.samplesPerS} samples/s)`,
     '',
     `  ${'figure'.padEnd(20)} value`,
-    ...Object.entries(r.summary).map(([k, v]) => `  ${k.padEnd(20)} ${v}`),
+    ...Object.entries(r.summary).map(([k, v]) => `  ${k.padEnd(20)} ${formatFigure(v)}`),
     ...(r.faults.length ? ['', ...r.faults.map((f) => `  fault ${f.type} (line ${f.line}): ${f.drones.length} drone(s), ${JSON.stringify(f.effect).slice(0, 160)}`)] : []),
     '',
     ...[...r.expectations, ...w.expectations].map((e) => `  ${e.ok ? 'ok  ' : 'FAIL'} ${e.text}`),
