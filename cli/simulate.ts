@@ -14,7 +14,7 @@ import { routesGeoJson } from '../sim/routesGeoJson.js'
 import { allHeld, buildRunResults, type RunResults } from '../sim/runResults.js'
 import type { Scenario } from '../sim/Scenario.js'
 import { formatFigure } from '../sim/summaryFigures.js'
-import { Simulator } from '../sim/Simulator.js'
+import { Simulator, type SimProgress } from '../sim/Simulator.js'
 import { clientId, connectMqtt } from './connectMqtt.js'
 import { createProgress } from './progress.js'
 
@@ -29,6 +29,8 @@ export interface SimulateOptions {
   out?: string | undefined
   /** Print the summary table on stdout (the CLI does; tests need not). */
   quiet?: boolean
+  /** Called after each tick (benchmarks report progress with it when quiet). */
+  onTick?: (p: SimProgress) => void
 }
 
 /**
@@ -91,7 +93,10 @@ export async function simulate(o: SimulateOptions): Promise<number> {
       collector.requested(id, a)
       return id
     },
-    onTick: (p) => progress.update(p),
+    onTick: (p) => {
+      progress.update(p)
+      o.onTick?.(p)
+    },
   })
   let results: RunResults
   try {
