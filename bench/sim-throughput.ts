@@ -8,8 +8,11 @@
  *     and how much CPU (this process, all its threads) does it use?
  *   node dist/bench/sim-throughput.js max [minutes=5] [workers=2]
  *     10,000 drones at --speed max: real-time factor, samples/s, and where
- *     the wall time went (physics, JSON encoding, publishing, waiting for the
- *     engine). `max 60` is the issue's full simulated hour.
+ *     the wall time went (physics, encoding frames, publishing, waiting for
+ *     the engine). `max 60` is the issue's full simulated hour.
+ *
+ * Progress goes to stderr every 30 s of wall time (simulated minutes done,
+ * real-time factor so far); the figures to stdout at the end.
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -22,6 +25,7 @@ import { simulate } from '../cli/simulate.js'
 import { topics } from '../protocol/topics.js'
 import { loadScenario } from '../sim/loadScenario.js'
 import type { RunResults } from '../sim/runResults.js'
+import type { SimProgress } from '../sim/Simulator.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const mode = process.argv[2] === 'max' ? 'max' : 'realtime'
@@ -68,10 +72,18 @@ process.stderr.write(`${drones} drones, ${durationS} simulated s at --speed ${mo
 const cpu0 = process.cpuUsage()
 const engineCpu0 = procCpuS(serve.pid as number)
 const wall0 = performance.now()
+let reported = wall0
+const progress = (p: SimProgress): void => {
+  const now = performance.now()
+  if (now - reported < 30_000 && p.tick !== p.ticks) return
+  reported = now
+  const simS = (p.t - scenario.start) / 1000
+  process.stderr.write(`  ${(simS / 60).toFixed(1)} of ${durationS / 60} simulated min after ${((now - wall0) / 1000).toFixed(0)} s (${(simS / ((now - wall0) / 1000)).toFixed(1)}× real time so far)\n`)
+}
 try {
   await simulate({
     scenario, brokerUrl, gatewayUrl: `http://127.0.0.1:${httpPort}`, apiKey, topics: topics(), workers,
-    speed: mode === 'max' ? 'max' : 1, out, quiet: true,
+    speed: mode === 'max' ? 'max' : 1, out, quiet: true, onTick: progress,
   })
 } finally {
   serve.kill('SIGTERM')
@@ -94,7 +106,7 @@ process.stdout.write([
   line('requests submitted', r.summary.requested),
   line('deliveries completed', r.summary.completed),
   line('physics step, worker ms per tick', (t.stepMs / Math.max(1, w.samples / drones)).toFixed(1)),
-  line('JSON encode, worker ms per tick', (t.encodeMs / Math.max(1, w.samples / drones)).toFixed(1)),
+  line('encode frames, worker ms per tick', (t.encodeMs / Math.max(1, w.samples / drones)).toFixed(1)),
   line('publish, main-thread ms per tick', (t.publishMs / (durationS / r.scenario.tickS)).toFixed(1)),
   line('wait for engine, ms per tick', (t.engineWaitMs / (durationS / r.scenario.tickS)).toFixed(1)),
   line('submit demand, ms per tick', (t.submitMs / (durationS / r.scenario.tickS)).toFixed(1)),

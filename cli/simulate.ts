@@ -13,7 +13,8 @@ import { ResultsCollector } from '../sim/ResultsCollector.js'
 import { routesGeoJson } from '../sim/routesGeoJson.js'
 import { allHeld, buildRunResults, type RunResults } from '../sim/runResults.js'
 import type { Scenario } from '../sim/Scenario.js'
-import { Simulator } from '../sim/Simulator.js'
+import { formatFigure } from '../sim/summaryFigures.js'
+import { Simulator, type SimProgress } from '../sim/Simulator.js'
 import { clientId, connectMqtt } from './connectMqtt.js'
 import { createProgress } from './progress.js'
 
@@ -28,6 +29,8 @@ export interface SimulateOptions {
   out?: string | undefined
   /** Print the summary table on stdout (the CLI does; tests need not). */
   quiet?: boolean
+  /** Called after each tick (benchmarks report progress with it when quiet). */
+  onTick?: (p: SimProgress) => void
 }
 
 /**
@@ -90,7 +93,10 @@ export async function simulate(o: SimulateOptions): Promise<number> {
       collector.requested(id, a)
       return id
     },
-    onTick: (p) => progress.update(p),
+    onTick: (p) => {
+      progress.update(p)
+      o.onTick?.(p)
+    },
   })
   let results: RunResults
   try {
@@ -123,7 +129,7 @@ function formatSummary(r: RunResults, outDir: string): string {
     `${r.scenario.name}: seed ${r.scenario.seed}, ${r.scenario.drones} drones, ${r.scenario.durationS / 60} simulated min in ${(w.wallMs / 1000).toFixed(1)} s (${w.realTimeFactor}× real time, ${w.samplesPerS} samples/s)`,
     '',
     `  ${'figure'.padEnd(20)} value`,
-    ...Object.entries(r.summary).map(([k, v]) => `  ${k.padEnd(20)} ${v}`),
+    ...Object.entries(r.summary).map(([k, v]) => `  ${k.padEnd(20)} ${formatFigure(v)}`),
     ...(r.faults.length ? ['', ...r.faults.map((f) => `  fault ${f.type} (line ${f.line}): ${f.drones.length} drone(s), ${JSON.stringify(f.effect).slice(0, 160)}`)] : []),
     '',
     ...[...r.expectations, ...w.expectations].map((e) => `  ${e.ok ? 'ok  ' : 'FAIL'} ${e.text}`),

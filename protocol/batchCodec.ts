@@ -83,6 +83,14 @@ export class BatchWriter {
     this.n++
   }
 
+  /** Appends an encoded record as it is: the first 48 bytes of `record` (e.g. a slice of another frame) are copied. */
+  pushRecord(record: Uint8Array): void {
+    if (record.byteLength < RECORD_BYTES) throw new RangeError(`a record is ${RECORD_BYTES} bytes, got ${record.byteLength}`)
+    if (HEADER_BYTES + (this.n + 1) * RECORD_BYTES > this.buf.byteLength) this.grow()
+    this.buf.set(record.subarray(0, RECORD_BYTES), HEADER_BYTES + this.n * RECORD_BYTES)
+    this.n++
+  }
+
   /** The frame so far, as a view of the writer's buffer (copy it if you keep it past the next reset). */
   finish(): Buffer {
     const v = this.view

@@ -24,8 +24,9 @@ interface Live {
   members: Uint8Array
   ids: number[]
   effect: Record<string, number>
-  /** batteryDrain: each member's usedWh when it began. */
+  /** batteryDrain: each member's usedWh when it began, and when it ended. */
   usedAtStart: number[]
+  usedAtEnd: number[] | null
   /** droneFailure: what each drone was doing when it failed. */
   failed: Array<{ droneId: string; state: string; deliveryId: string | null; lat: number; lon: number; alt: number }>
 }
@@ -41,6 +42,11 @@ export const Fate = { Send: 0, Drop: -1 } as const
  * are chosen from the `faults` stream when the fault begins, so a failure
  * "in flight" picks among drones that are flying then. Counts of what each
  * fault did become its `effect` in the results.
+ *
+ * Faults of one kind may overlap on a drone. Its GPS noise, held fix and
+ * battery drain are then recomputed from every fault active on it whenever
+ * one begins or ends (the worst applies: the largest sigma or factor), so the
+ * first to end does not clear what the other still imposes.
  */
 export class FaultTimeline {
   private readonly live: Live[]
@@ -52,7 +58,7 @@ export class FaultTimeline {
     this.seed = s.seed
     this.live = s.faults.map((f, index) => ({
       f, index, startMs: s.start + f.atS * 1000, endMs: f.forS === null ? Infinity : s.start + (f.atS + f.forS) * 1000,
-      state: 'pending', members: new Uint8Array(fleet.n), ids: [], effect: {}, usedAtStart: [], failed: [],
+      state: 'pending', members: new Uint8Array(fleet.n), ids: [], effect: {}, usedAtStart: [], usedAtEnd: null, failed: [],
     }))
   }
 
@@ -131,7 +137,9 @@ export class FaultTimeline {
       if (l.f.type === 'batteryDrain') {
         const f = this.fleet
         const extra = l.f.factor - 1
-        effect.extraEnergyWh = round1(l.ids.reduce((s, i, k) => s + ((f.usedWh[i]! - (l.usedAtStart[k] ?? 0)) * extra) / (1 + extra), 0))
+        // Up to its end, not the run's: energy drawn after the battery recovered is not this fault's.
+        const usedAt = (i: number, k: number): number => l.usedAtEnd?.[k] ?? f.usedWh[i]!
+        effect.extraEnergyWh = round1(l.ids.reduce((s, i, k) => s + ((usedAt(i, k) - (l.usedAtStart[k] ?? 0)) * extra) / (1 + extra), 0))
         effect.dronesRanDry = l.ids.filter((i) => f.phase[i] === Phase.Failed && !(f.flags[i]! & Flag.Silent)).length
       }
       if (l.f.type === 'droneFailure') {
@@ -161,14 +169,12 @@ export class FaultTimeline {
           f.flags[i] = f.flags[i]! | Flag.Silent
           break
         case 'gpsNoise':
-          f.gpsSigmaM[i] = l.f.sigmaM
-          break
         case 'gpsDropout':
-          f.flags[i] = f.flags[i]! | Flag.GpsHold
+          this.reapply(i)
           break
         case 'batteryDrain':
           l.usedAtStart.push(f.usedWh[i]!)
-          f.drainExtra[i] = l.f.factor - 1
+          this.reapply(i)
           break
         default:
           break
@@ -177,12 +183,29 @@ export class FaultTimeline {
   }
 
   private end(l: Live): void {
-    const f = this.fleet
-    for (const i of l.ids) {
-      if (l.f.type === 'gpsNoise') f.gpsSigmaM[i] = 0
-      if (l.f.type === 'gpsDropout') f.flags[i] = f.flags[i]! & ~Flag.GpsHold
-      if (l.f.type === 'batteryDrain') f.drainExtra[i] = 0
+    if (l.f.type === 'batteryDrain') l.usedAtEnd = l.ids.map((i) => this.fleet.usedWh[i]!)
+    if (l.f.type === 'gpsNoise' || l.f.type === 'gpsDropout' || l.f.type === 'batteryDrain') for (const i of l.ids) this.reapply(i)
+  }
+
+  /**
+   * Drone i's GPS noise, held fix and battery drain from the faults active
+   * on it now (l.state is switched before begin/end run): the largest sigma,
+   * a held fix while any dropout lasts, the largest drain.
+   */
+  private reapply(i: number): void {
+    let sigmaM = 0
+    let hold = false
+    let drainExtra = 0
+    for (const l of this.live) {
+      if (l.state !== 'active' || !l.members[i]) continue
+      if (l.f.type === 'gpsNoise') sigmaM = Math.max(sigmaM, l.f.sigmaM)
+      else if (l.f.type === 'gpsDropout') hold = true
+      else if (l.f.type === 'batteryDrain') drainExtra = Math.max(drainExtra, l.f.factor - 1)
     }
+    const f = this.fleet
+    f.gpsSigmaM[i] = sigmaM
+    f.flags[i] = hold ? f.flags[i]! | Flag.GpsHold : f.flags[i]! & ~Flag.GpsHold
+    f.drainExtra[i] = drainExtra
   }
 
   /** The fault's drones: named, or drawn from the `faults` stream (flying drones first for a failure). */

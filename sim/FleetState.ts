@@ -4,12 +4,18 @@
  * between ticks without copying.
  */
 export const Phase = { Ground: 0, Takeoff: 1, Cruise: 2, Landing: 3, Handling: 4, Failed: 5 } as const
-export const WaypointKind = { None: 0, Pickup: 1, Dropoff: 2, Depot: 3 } as const
+/** Via: a turning point round a no-fly zone, flown through at cruise altitude (no landing). */
+export const WaypointKind = { None: 0, Pickup: 1, Dropoff: 2, Depot: 3, Via: 4 } as const
 /** Bits of `flags`: faults the main thread switches on, read by the step worker. */
 export const Flag = { Silent: 1, GpsHold: 2 } as const
 
-/** Waypoints a mission can hold: pickup, drop-off, depot. */
-export const MAX_WAYPOINTS = 3
+/**
+ * Waypoints a mission can hold: pickup, drop-off, depot and the turning
+ * points before each. The engine's routes round a zone in a few turns; 32
+ * leaves room for a crowded map at 2 × 32 × 8 bytes a drone (5 MB for
+ * 10,000). A longer route is refused (see refusalReason), never cut short.
+ */
+export const MAX_WAYPOINTS = 32
 
 const F64_FIELDS = [
   'lat', 'lon', 'alt', 'speed', 'heading', 'battery', 'timer', 'payload', 'cargo',

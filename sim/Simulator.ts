@@ -6,12 +6,15 @@ import type { LatLon } from '../protocol/geo.js'
 import type { Topics } from '../protocol/topics.js'
 import type { DemandArrival } from './demand.js'
 import { DemandGenerator } from './demand.js'
-import { FaultTimeline, Fate } from './FaultTimeline.js'
-import { assignMission, type Waypoint } from './flight.js'
-import { droneId, droneIndex, FleetState, Phase, WaypointKind } from './FleetState.js'
+import { FaultTimeline } from './FaultTimeline.js'
+import { assignMission } from './flight.js'
+import { droneIndex, FleetState, Phase, WaypointKind } from './FleetState.js'
 import { FleetTimeline } from './FleetTimeline.js'
+import { FramePublisher } from './FramePublisher.js'
 import { refusalReason } from './missionPlan.js'
+import { assignmentRoute, assignmentWaypoints } from './missionWaypoints.js'
 import type { Scenario } from './Scenario.js'
+import { SHARD_DRONES, shardSlices } from './shards.js'
 import type { StepResult, StepTask } from './stepWorker.js'
 
 /** The wall clock, injected so tests and benchmarks control pacing. */
@@ -63,7 +66,7 @@ export interface SimRunStats {
   /** Simulated seconds per wall second. */
   realTimeFactor: number
   samplesPerS: number
-  /** Where the wall time went, ms: workers stepping physics and encoding JSON (summed over workers), main thread publishing, waiting for the engine, submitting demand. */
+  /** Where the wall time went, ms: workers stepping physics and encoding batch frames (summed over workers), main thread publishing, waiting for the engine, submitting demand. */
   time: { stepMs: number; encodeMs: number; publishMs: number; engineWaitMs: number; submitMs: number }
 }
 
@@ -73,7 +76,7 @@ export interface MissionRecord {
   droneId: string
   /** ms since the epoch, when the command was applied. */
   startedAt: number
-  /** Where it started, then pickup, drop-off and depot. */
+  /** Where it started, then the waypoints flown: turning points (`via`), pickup (unless loaded), drop-off, depot. */
   route: LatLon[]
   distanceM: number
   energyWh: number
@@ -91,11 +94,12 @@ export interface Refusal {
  * The simulator's main thread: owns the clock, applies the engine's commands
  * between ticks (a drone refuses one it cannot complete with its reserve),
  * switches faults, submits demand, has the piscina pool step the fleet, and
- * publishes telemetry. Each tick ends in lockstep with the engine: it
+ * publishes telemetry: one binary batch frame per shard of drones
+ * (FramePublisher). Each tick ends in lockstep with the engine: it
  * publishes `sim/clock` and waits for the engine's watermark, so the engine
  * has decided on tick t before tick t+1 is flown, at any speed. That, with
- * telemetry published in drone order whatever the slicing, is what makes a
- * run repeatable for any worker count.
+ * shards fixed by drone index (not by worker) and telemetry published in
+ * drone order, is what makes a run repeatable for any worker count.
  */
 export class Simulator {
   readonly fleet: FleetState
@@ -163,8 +167,8 @@ export class Simulator {
     const tickMs = Math.round(s.tickS * 1000)
     const ticks = Math.ceil((s.durationS * 1000) / tickMs)
     const n = this.fleet.n
-    const slices = sliceRanges(n, this.o.workers)
-    const delayed: Array<{ due: number; topic: string; payload: string }> = []
+    const slices = shardSlices(n, this.o.workers)
+    const frames = new FramePublisher(t, this.faults, (topic, payload) => mqtt.publish(topic, payload, { qos: 0 }))
     const began = wall.now()
     let requested = 0
     let flown = 0
@@ -195,41 +199,14 @@ export class Simulator {
         }
         time.submitMs += wall.now() - mark
         const batches = await Promise.all(
-          slices.map(([from, to]) => this.pool.run({ buffer: this.fleet.buffer, n, from, to, dtS: s.tickS, t: now, profile: s.drone, wind: s.wind, seed: s.seed })),
+          slices.map(([from, to]) => this.pool.run({ buffer: this.fleet.buffer, n, from, to, shardDrones: SHARD_DRONES, dtS: s.tickS, t: now, profile: s.drone, wind: s.wind, seed: s.seed })),
         )
         mark = wall.now()
-        slices.forEach(([from], k) => {
-          const b = batches[k] as StepResult
+        for (const b of batches) {
           time.stepMs += b.stepMs
           time.encodeMs += b.encodeMs
-          const payloads = b.payloads
-          for (let j = 0; j < payloads.length; j++) {
-            let payload = payloads[j] as string
-            if (payload === '') continue
-            const i = from + j
-            const fate = this.faults.count > 0 ? this.faults.telemetryFate(i, this.fleet.seq[i]!) : Fate.Send
-            if (fate === Fate.Drop) continue
-            const refused = this.refusedBy.get(i)
-            if (refused !== undefined) payload = `${payload.slice(0, -1)},"refused":${JSON.stringify(refused)}}`
-            if (fate > 0) delayed.push({ due: now + fate, topic: t.telemetry(droneId(i)), payload })
-            else if (down) this.faults.notSent()
-            else {
-              mqtt.publish(t.telemetry(droneId(i)), payload, { qos: 0 })
-              samples++
-            }
-          }
-        })
-        if (delayed.length > 0) {
-          delayed.sort((a, b) => a.due - b.due)
-          while (delayed.length > 0 && (delayed[0] as { due: number }).due <= now) {
-            const d = delayed.shift() as { topic: string; payload: string }
-            if (down) this.faults.notSent()
-            else {
-              mqtt.publish(d.topic, d.payload, { qos: 0 })
-              samples++
-            }
-          }
         }
+        samples += frames.tick(batches.flatMap((b) => b.frames), now, down, this.refusedBy)
         time.publishMs += wall.now() - mark
         this.timeline.sample(now)
         mark = wall.now()
@@ -302,12 +279,9 @@ export class Simulator {
       this.refusedBy.delete(i)
       switch (cmd.type) {
         case 'AssignDelivery': {
-          const wps: Waypoint[] = [
-            { ...cmd.pickup, kind: WaypointKind.Pickup },
-            { ...cmd.dropoff, kind: WaypointKind.Dropoff },
-            { ...cmd.depot, kind: WaypointKind.Depot },
-          ]
-          const reason = refusalReason(this.fleet, i, s.drone, s.wind, wps, cmd.payloadKg)
+          const wps = assignmentWaypoints(cmd)
+          const loaded = cmd.loaded === true
+          const reason = refusalReason(this.fleet, i, s.drone, s.wind, wps, cmd.payloadKg, loaded)
           if (reason !== undefined) {
             this.refusals.push({ deliveryId: cmd.deliveryId, droneId: cmd.droneId, at: now, reason })
             this.refusedBy.set(i, cmd.deliveryId)
@@ -316,11 +290,11 @@ export class Simulator {
           this.closeMission(i)
           const m: MissionRecord = {
             deliveryId: cmd.deliveryId, droneId: cmd.droneId, startedAt: now,
-            route: [{ lat: this.fleet.lat[i]!, lon: this.fleet.lon[i]! }, cmd.pickup, cmd.dropoff, cmd.depot], distanceM: 0, energyWh: 0,
+            route: assignmentRoute({ lat: this.fleet.lat[i]!, lon: this.fleet.lon[i]! }, wps), distanceM: 0, energyWh: 0,
           }
           this.missions.push(m)
           this.current[i] = m
-          assignMission(this.fleet, i, wps, cmd.payloadKg, s.drone)
+          assignMission(this.fleet, i, wps, cmd.payloadKg, s.drone, loaded)
           break
         }
         case 'ReturnToDepot':
@@ -345,12 +319,4 @@ function reconnect(mqtt: MqttClient): Promise<void> {
     mqtt.once('error', onError)
     mqtt.reconnect()
   })
-}
-
-/** Splits [0, n) into `parts` contiguous ranges of near-equal size. */
-export function sliceRanges(n: number, parts: number): Array<[number, number]> {
-  const k = Math.max(1, Math.min(parts, n))
-  const out: Array<[number, number]> = []
-  for (let p = 0; p < k; p++) out.push([Math.floor((p * n) / k), Math.floor(((p + 1) * n) / k)])
-  return out
 }

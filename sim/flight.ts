@@ -19,11 +19,13 @@ export interface Waypoint extends LatLon {
 /**
  * Gives drone i a new mission; it starts from whatever it is doing. The
  * mission's distance and energy counters restart, so the caller reads them
- * first to account the mission that ends here.
+ * first to account the mission that ends here. `loaded`: the package
+ * (cargoKg) is already aboard, so the mission has no pickup. A mission of
+ * more than MAX_WAYPOINTS is not taken (refusalReason says why first).
  */
-export function assignMission(f: FleetState, i: number, wps: readonly Waypoint[], cargoKg: number, p: DroneProfile): void {
-  if (f.phase[i] === Phase.Failed) return
-  const count = Math.min(wps.length, MAX_WAYPOINTS)
+export function assignMission(f: FleetState, i: number, wps: readonly Waypoint[], cargoKg: number, p: DroneProfile, loaded = false): void {
+  if (f.phase[i] === Phase.Failed || wps.length > MAX_WAYPOINTS) return
+  const count = wps.length
   for (let k = 0; k < count; k++) {
     const w = wps[k] as Waypoint
     f.wpLat[i * MAX_WAYPOINTS + k] = w.lat
@@ -35,11 +37,12 @@ export function assignMission(f: FleetState, i: number, wps: readonly Waypoint[]
   f.cargo[i] = cargoKg
   f.missionM[i] = 0
   f.missionWh[i] = 0
-  if (f.phase[i] === Phase.Handling && f.payload[i]! > 0) f.payload[i] = 0 // an aborted load stays behind
+  if (loaded) f.payload[i] = cargoKg
+  else if (f.phase[i] === Phase.Handling && f.payload[i]! > 0) f.payload[i] = 0 // an aborted load stays behind
   if (f.phase[i] === Phase.Ground) f.timer[i] = 0 // a swap in progress is abandoned
   const first = wps[0]
   const onGround = f.alt[i]! <= 0
-  if (first && onGround && haversineM(f.lat[i]!, f.lon[i]!, first.lat, first.lon) <= ARRIVAL_M) arrive(f, i, p)
+  if (first && first.kind !== WaypointKind.Via && onGround && haversineM(f.lat[i]!, f.lon[i]!, first.lat, first.lon) <= ARRIVAL_M) arrive(f, i, p)
   else if (f.phase[i] !== Phase.Cruise) f.phase[i] = Phase.Takeoff
 }
 
@@ -48,11 +51,20 @@ export function droneState(f: FleetState, i: number): DroneState {
   switch (f.phase[i]) {
     case Phase.Ground: return f.battery[i]! < READY_BATTERY || f.timer[i]! > 0 ? 'charging' : 'idle'
     case Phase.Takeoff: return 'takeoff'
-    case Phase.Cruise: return f.wpKind[i * MAX_WAYPOINTS + f.wpIndex[i]!] === WaypointKind.Depot ? 'returning' : 'cruise'
+    case Phase.Cruise: return targetKind(f, i) === WaypointKind.Depot ? 'returning' : 'cruise'
     case Phase.Landing: return 'landing'
     case Phase.Handling: return 'hover'
     default: return 'failed'
   }
+}
+
+/** What drone i is flying to: the kind of its current waypoint, looking past turning points. */
+function targetKind(f: FleetState, i: number): number {
+  const base = i * MAX_WAYPOINTS
+  const count = f.wpCount[i]!
+  let k = f.wpIndex[i]!
+  while (k + 1 < count && f.wpKind[base + k] === WaypointKind.Via) k++
+  return f.wpKind[base + k]!
 }
 
 /** On the ground at the current waypoint: handle a package, or end the mission at a depot. */
@@ -116,36 +128,51 @@ export function stepDrone(f: FleetState, i: number, dt: number, p: DroneProfile,
       return
     }
     case Phase.Cruise: {
-      const tLat = f.wpLat[w]!
-      const tLon = f.wpLon[w]!
-      const left = haversineM(f.lat[i]!, f.lon[i]!, tLat, tLon)
-      const from: [number, number] = [f.lon[i]!, f.lat[i]!]
-      const course = (bearing(from, [tLon, tLat]) + 360) % 360
-      const leg = windTriangle(p.cruiseSpeedMps, wind, course)
       const power = cruisePowerW(p, f.payload[i]!)
-      if (leg === undefined) {
-        // No headway against this wind: it holds station, burning power.
-        f.speed[i] = 0
-        drain(f, i, (power * dt) / 3600, p)
-        return
-      }
-      const g = leg.groundSpeedMps
-      const step = g * dt
-      if (left <= step) {
+      // Seconds of this step left to fly: a turning point reached mid-step is flown through.
+      let rem = dt
+      for (;;) {
+        const w = i * MAX_WAYPOINTS + f.wpIndex[i]!
+        const tLat = f.wpLat[w]!
+        const tLon = f.wpLon[w]!
+        const left = haversineM(f.lat[i]!, f.lon[i]!, tLat, tLon)
+        const from: [number, number] = [f.lon[i]!, f.lat[i]!]
+        const course = (bearing(from, [tLon, tLat]) + 360) % 360
+        const leg = windTriangle(p.cruiseSpeedMps, wind, course)
+        if (leg === undefined) {
+          // No headway against this wind: it holds station, burning power.
+          f.speed[i] = 0
+          drain(f, i, (power * rem) / 3600, p)
+          return
+        }
+        const g = leg.groundSpeedMps
+        const step = g * rem
+        f.speed[i] = g
+        if (left > step) {
+          const [lon, lat] = destination(from, step / 1000, course, { units: 'kilometers' }).geometry.coordinates as [number, number]
+          f.lat[i] = lat
+          f.lon[i] = lon
+          f.heading[i] = course
+          moved(f, i, step)
+          drain(f, i, (power * rem) / 3600, p)
+          return
+        }
         f.lat[i] = tLat
         f.lon[i] = tLon
+        moved(f, i, left)
+        // Power is drawn for the time flown; the last step of a leg is short.
+        drain(f, i, (power * (left / g)) / 3600, p)
+        if (f.phase[i] !== Phase.Cruise) return
+        if (f.wpKind[w] === WaypointKind.Via && f.wpIndex[i]! + 1 < f.wpCount[i]!) {
+          f.wpIndex[i] = f.wpIndex[i]! + 1
+          if (left > 0) f.heading[i] = course
+          rem -= left / g
+          if (rem > 1e-9) continue
+          return
+        }
         f.phase[i] = Phase.Landing
-      } else {
-        const [lon, lat] = destination(from, step / 1000, course, { units: 'kilometers' }).geometry.coordinates as [number, number]
-        f.lat[i] = lat
-        f.lon[i] = lon
-        f.heading[i] = course
+        return
       }
-      f.speed[i] = g
-      moved(f, i, Math.min(left, step))
-      // Power is drawn for the time flown; the last step of a leg is short.
-      drain(f, i, (power * Math.min(dt, left / g)) / 3600, p)
-      return
     }
     case Phase.Landing: {
       f.speed[i] = 0

@@ -1,5 +1,6 @@
 import type { LatLon } from '../protocol/geo.js'
 import type { RunResults } from './runResults.js'
+import { formatFigure } from './summaryFigures.js'
 import { histogram, lineChart } from './svgCharts.js'
 
 const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -47,8 +48,8 @@ export function renderReport(r: RunResults, routes: readonly ReportRoute[] = [])
   for (const m of minutes) bins[Math.min(bins.length - 1, Math.floor(m / 2))]!++
   const times = histogram('Delivery time (request to completion)', minutes.length ? bins : [], 0, 2, { xLabel: 'minutes', yLabel: 'deliveries' })
   const eta = lineChart('ETA error against time to arrival', [
-    { name: 'mean |error|', colour: '#e63946', points: r.etaErrorByMinute.filter((b) => b.n > 0).map((b) => [b.minutesBefore, b.meanAbsS]) },
-    { name: 'mean error (+ late prediction)', colour: '#457b9d', points: r.etaErrorByMinute.filter((b) => b.n > 0).map((b) => [b.minutesBefore, b.meanS]), dashed: true },
+    { name: 'mean |error|', colour: '#e63946', points: r.etaErrorByMinute.flatMap((b) => (b.meanAbsS === null ? [] : [[b.minutesBefore, b.meanAbsS] as [number, number]])) },
+    { name: 'mean error (+ late prediction)', colour: '#457b9d', points: r.etaErrorByMinute.flatMap((b) => (b.meanS === null ? [] : [[b.minutesBefore, b.meanS] as [number, number]])), dashed: true },
   ], { xLabel: 'minutes before arrival', yLabel: 'seconds' })
   const tl = r.timeline
   const util = lineChart('Fleet utilization', [
@@ -63,14 +64,14 @@ export function renderReport(r: RunResults, routes: readonly ReportRoute[] = [])
     { name: 'lowest', colour: '#e63946', points: tl.map((s) => [minOf(s.t), s.batteryMin * 100]), dashed: true },
   ], { xLabel: 'simulated time (UTC)', yLabel: 'state of charge, %', xTick: clock, yMin: 0, yMax: 100 })
 
-  const rows = Object.entries(r.summary).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join('')
+  const rows = Object.entries(r.summary).map(([k, v]) => `<tr><th>${esc(k)}</th><td${v === null ? ' class="nodata"' : ''}>${formatFigure(v)}</td></tr>`).join('')
   const wall = `<tr><th>realTimeFactor</th><td>${r.wallClock.realTimeFactor}</td></tr><tr><th>samplesPerS</th><td>${r.wallClock.samplesPerS}</td></tr>`
   const expect = [...r.expectations, ...r.wallClock.expectations].map((e) => `<li class="${e.ok ? 'ok' : 'bad'}">${esc(e.text)}</li>`).join('')
   const faults = r.faults.map((f) => `<tr><td>${esc(f.type)}</td><td>${f.line}</td><td>${esc(clock(minOf(f.from)))}–${f.until === null ? 'end' : esc(clock(minOf(f.until)))}</td><td>${f.drones.length > 8 ? `${f.drones.length} drones` : esc(f.drones.join(', '))}</td><td><code>${esc(JSON.stringify(f.effect))}</code></td></tr>`).join('')
   const wind = r.scenario.wind.speedMps > 0 ? ` · wind ${r.scenario.wind.speedMps} m/s from ${r.scenario.wind.fromDeg}°` : ''
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>dronefleet: ${esc(r.scenario.name)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;color:#222;max-width:1340px}table{border-collapse:collapse}th,td{padding:.2em .8em;text-align:left;border-bottom:1px solid #ddd;vertical-align:top}
-.ok{color:#2a9d8f}.bad{color:#e63946}svg{border:1px solid #ccc;background:#fff}svg.chart text{font-size:11px;fill:#555}figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top}
+.ok{color:#2a9d8f}.bad{color:#e63946}.nodata{color:#999;font-style:italic}svg{border:1px solid #ccc;background:#fff}svg.chart text{font-size:11px;fill:#555}figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top}
 figcaption{font-weight:600;margin-bottom:.3em}.legend{margin:.2em 0;font-size:12px}.legend span{margin-right:1em}.grid{display:flex;flex-wrap:wrap}code{font-size:12px}.map{background:#f8f9fa}</style></head><body>
 <h1>${esc(r.scenario.name)}</h1><p>seed ${r.scenario.seed} · ${r.scenario.drones} drones · ${r.scenario.durationS / 60} simulated min${wind} · scenario sha256 ${esc(r.scenario.hash.slice(0, 12))}</p>
 <h2>Summary</h2><table>${rows}${wall}</table><h2>Expectations</h2><ul>${expect || '<li>none</li>'}</ul>

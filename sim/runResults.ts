@@ -31,8 +31,8 @@ export interface RunResults {
   faults: FaultResult[]
   /** The fleet once per simulated minute. */
   timeline: FleetSnapshot[]
-  /** Mean ETA error by whole minutes before arrival (index 0: the last minute), s. */
-  etaErrorByMinute: Array<{ minutesBefore: number; n: number; meanAbsS: number; meanS: number }>
+  /** Mean ETA error by whole minutes before arrival (index 0: the last minute), s; null where no prediction fell (n = 0). */
+  etaErrorByMinute: Array<{ minutesBefore: number; n: number; meanAbsS: number | null; meanS: number | null }>
   depots: Depot[]
   area: { center: LatLon; radiusM: number; polygon: LatLon[] }
   /**
@@ -51,7 +51,7 @@ export interface RunResults {
 
 const WALL_FIGURES = new Set(['realTimeFactor', 'samplesPerS'])
 
-function expectationTexts(s: Scenario, figures: Record<string, number>, failures: readonly ExpectationFailure[], wall: boolean): RunResults['expectations'] {
+function expectationTexts(s: Scenario, figures: Record<string, number | null>, failures: readonly ExpectationFailure[], wall: boolean): RunResults['expectations'] {
   return s.expect.filter((e) => WALL_FIGURES.has(e.figure) === wall).map((e) => {
     const f = failures.find((x) => x.line === e.line && x.figure === e.figure)
     return { text: f ? f.message : `expect ${e.figure} ${e.op} ${e.value}: holds (${figures[e.figure]})`, ok: !f }
@@ -85,7 +85,7 @@ export function buildRunResults(s: Scenario, collector: ResultsCollector, sim: S
     }
   }
   const summary = collector.summary({ drones: f.n, durationS, busyS, energyWh, refusals: sim.refusals.length, failedDrones })
-  const figures: Record<string, number> = { ...summary, realTimeFactor: stats.realTimeFactor, samplesPerS: stats.samplesPerS }
+  const figures: Record<string, number | null> = { ...summary, realTimeFactor: stats.realTimeFactor, samplesPerS: stats.samplesPerS }
   const failures = checkExpectations(s.expect, figures)
   const lookup = (id: string): { request: number; status: string } | undefined => {
     const d = collector.get(id)
@@ -101,7 +101,7 @@ export function buildRunResults(s: Scenario, collector: ResultsCollector, sim: S
     faults: sim.faults.results(lookup),
     timeline: sim.timeline.snapshots,
     etaErrorByMinute: collector.etaByMinute.map((b, k) => ({
-      minutesBefore: k, n: b.n, meanAbsS: b.n ? Math.round((b.absS / b.n) * 10) / 10 : 0, meanS: b.n ? Math.round((b.signedS / b.n) * 10) / 10 : 0,
+      minutesBefore: k, n: b.n, meanAbsS: b.n ? Math.round((b.absS / b.n) * 10) / 10 : null, meanS: b.n ? Math.round((b.signedS / b.n) * 10) / 10 : null,
     })),
     depots: s.depots,
     area: s.demand.area,

@@ -1,14 +1,20 @@
+import { move, transferableSymbol, valueSymbol } from 'piscina'
+import { BatchWriter, stateCode } from '../protocol/batchCodec.js'
 import type { DroneProfile } from '../protocol/profile.js'
 import { droneState, stepDrone } from './flight.js'
-import { droneId, Flag, FleetState } from './FleetState.js'
+import { Flag, FleetState } from './FleetState.js'
 import { createRng } from './random.js'
+import { SHARD_DRONES } from './shards.js'
 import type { Wind } from './wind.js'
 
 export interface StepTask {
   buffer: SharedArrayBuffer
   n: number
+  /** Drones [from, to): whole shards (`from` a multiple of shardDrones, `to` one too or n). */
   from: number
   to: number
+  /** Drones per shard; SHARD_DRONES unless a test says otherwise. */
+  shardDrones?: number
   dtS: number
   /** Simulated time at the end of this step, ms since the epoch. */
   t: number
@@ -18,17 +24,17 @@ export interface StepTask {
   seed: number
 }
 
-/** A slice's telemetry, and where its time went (for the benchmarks' breakdown). */
+/** A slice's telemetry, one batch frame per shard, and where its time went (for the benchmarks' breakdown). */
 export interface StepResult {
-  payloads: string[]
+  /** Frame of shard from/shardDrones + k at index k: its drones' samples in drone order, silent drones left out. */
+  frames: Uint8Array[]
   stepMs: number
+  /** Encoding the frames. */
   encodeMs: number
 }
 
 let cache: FleetState | undefined
 
-const r7 = (v: number): number => Math.round(v * 1e7) / 1e7
-const r2 = (v: number): number => Math.round(v * 100) / 100
 const M_PER_DEG_LAT = 111_195
 
 /** A Gaussian pair (Box–Muller) from the drone's GPS stream for this sample: the same whichever worker draws it. */
@@ -40,45 +46,64 @@ function gpsError(seed: number, i: number, seq: number, sigmaM: number): [north:
 }
 
 /**
- * Piscina worker: steps drones [from, to) of the shared fleet and returns
- * their telemetry as JSON payloads ('' for a drone that has gone silent),
- * with the time spent stepping and encoding.
+ * Piscina worker: steps drones [from, to) of the shared fleet and encodes
+ * their telemetry as one binary batch frame per shard (`protocol/batchCodec.ts`;
+ * drone i is number i + 1, i.e. `d-{i+1}`; a drone that has gone silent
+ * has no record), with the time spent stepping and encoding. The frames'
+ * buffers are transferred to the main thread, not copied.
  * Any worker can take any slice. GPS faults change what is reported, never
  * where the drone is.
  */
-export default function step(task: StepTask): StepResult {
+export default function step(task: StepTask): unknown {
+  return move(transferable(encodeStep(task)))
+}
+
+/** What `step` returns, before it is marked for transfer (exported for tests). */
+export function encodeStep(task: StepTask): StepResult {
   if (cache?.buffer !== task.buffer) cache = new FleetState(task.n, task.buffer)
   const f = cache
-  const out: string[] = new Array(task.to - task.from)
+  const per = task.shardDrones ?? SHARD_DRONES
   const t0 = performance.now()
   for (let i = task.from; i < task.to; i++) stepDrone(f, i, task.dtS, task.profile, task.wind)
   const t1 = performance.now()
-  for (let i = task.from; i < task.to; i++) {
-    const flags = f.flags[i]!
-    if (flags & Flag.Silent) {
-      out[i - task.from] = ''
-      continue
-    }
-    const seq = (f.seq[i] = f.seq[i]! + 1)
-    let lat = f.lat[i]!
-    let lon = f.lon[i]!
-    if (flags & Flag.GpsHold) {
-      lat = f.fixLat[i]!
-      lon = f.fixLon[i]!
-    } else {
-      const sigma = f.gpsSigmaM[i]!
-      if (sigma > 0) {
-        const [dn, de] = gpsError(task.seed, i, seq, sigma)
-        lat = Math.max(-90, Math.min(90, lat + dn / M_PER_DEG_LAT))
-        lon = lon + de / (M_PER_DEG_LAT * Math.cos((lat * Math.PI) / 180))
+  const frames: Uint8Array[] = []
+  for (let start = task.from; start < task.to; start += per) {
+    const end = Math.min(task.to, start + per)
+    const w = new BatchWriter(end - start, Math.floor(start / per))
+    for (let i = start; i < end; i++) {
+      const flags = f.flags[i]!
+      if (flags & Flag.Silent) continue
+      const seq = (f.seq[i] = f.seq[i]! + 1)
+      let lat = f.lat[i]!
+      let lon = f.lon[i]!
+      if (flags & Flag.GpsHold) {
+        lat = f.fixLat[i]!
+        lon = f.fixLon[i]!
+      } else {
+        const sigma = f.gpsSigmaM[i]!
+        if (sigma > 0) {
+          const [dn, de] = gpsError(task.seed, i, seq, sigma)
+          lat = Math.max(-90, Math.min(90, lat + dn / M_PER_DEG_LAT))
+          lon = lon + de / (M_PER_DEG_LAT * Math.cos((lat * Math.PI) / 180))
+        }
+        f.fixLat[i] = lat
+        f.fixLon[i] = lon
       }
-      f.fixLat[i] = lat
-      f.fixLon[i] = lon
+      w.push(i + 1, seq, task.t, lat, lon, f.alt[i]!, f.speed[i]!, f.heading[i]!, f.battery[i]!, stateCode(droneState(f, i)))
     }
-    out[i - task.from] = JSON.stringify({
-      droneId: droneId(i), seq, ts: task.t, lat: r7(lat), lon: r7(lon), alt: r2(f.alt[i]!),
-      speed: r2(f.speed[i]!), heading: r2(f.heading[i]!), battery: Math.round(f.battery[i]! * 1e4) / 1e4, state: droneState(f, i),
-    })
+    frames.push(w.finish())
   }
-  return { payloads: out, stepMs: t1 - t0, encodeMs: performance.now() - t1 }
+  return { frames, stepMs: t1 - t0, encodeMs: performance.now() - t1 }
+}
+
+/** Marks the frames' buffers for transfer (piscina's Transferable interface: what to transfer, and the value to send). */
+function transferable(r: StepResult): Parameters<typeof move>[0] {
+  return {
+    get [transferableSymbol]() {
+      return r.frames.map((fr) => fr.buffer)
+    },
+    get [valueSymbol]() {
+      return r
+    },
+  }
 }

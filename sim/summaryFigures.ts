@@ -29,8 +29,38 @@ export const SUMMARY_FIGURES = {
 } as const
 
 export type SummaryFigure = keyof typeof SUMMARY_FIGURES
-/** The figures that repeat exactly for the same scenario and seed. */
-export type Summary = Record<Exclude<SummaryFigure, 'realTimeFactor' | 'samplesPerS'>, number>
+
+/**
+ * Figures that are ratios, means or percentiles over a set that can be empty,
+ * each with what an empty set means. Over an empty set the figure is `null`,
+ * "no data": a 0 would read as a perfect ETA or an instant delivery, and an
+ * `expect:` threshold would pass on nothing.
+ */
+export const NO_DATA_WHEN = {
+  completionRate: 'no delivery was requested',
+  onTimeRate: 'no delivery was requested',
+  meanDeliveryTimeS: 'no delivery completed',
+  deliveryTimeP50S: 'no delivery completed',
+  deliveryTimeP95S: 'no delivery completed',
+  deliveryTimeP99S: 'no delivery completed',
+  meanEtaErrorS: 'no completed delivery had an ETA at assignment',
+  etaErrorAt1MinS: 'no completed delivery had a prediction 1 min before its arrival',
+  etaErrorAt5MinS: 'no completed delivery had a prediction 5 min before its arrival',
+  etaErrorAt10MinS: 'no completed delivery had a prediction 10 min before its arrival (none took that long after assignment)',
+  utilization: 'the fleet had no drone time',
+  whPerDelivery: 'no delivery completed',
+} as const satisfies Partial<Record<SummaryFigure, string>>
+
+type WallFigure = 'realTimeFactor' | 'samplesPerS'
+type MayBeEmpty = keyof typeof NO_DATA_WHEN
+
+/** The figures that repeat exactly for the same scenario and seed; null means "no data" (NO_DATA_WHEN). */
+export type Summary = Record<Exclude<SummaryFigure, WallFigure | MayBeEmpty>, number> & Record<MayBeEmpty, number | null>
+
+/** How a summary figure reads in the table and the report: its value, or "no data". */
+export function formatFigure(v: number | null | undefined): string {
+  return v === null || v === undefined ? 'no data' : String(v)
+}
 
 export function isSummaryFigure(name: string): name is SummaryFigure {
   return Object.hasOwn(SUMMARY_FIGURES, name)

@@ -38,6 +38,27 @@ t.test('run: a missed expectation exits 1 and names figure, threshold and value'
   t.match(r.stdout, /FAIL expect requested >= 100000 \(line \d+\), got \d+/)
 })
 
+t.test('run: a figure without data reads "no data" everywhere, and a threshold on it fails saying so', async (t) => {
+  const dir = await tmp()
+  const file = join(dir, 'short.yaml')
+  // Six minutes: deliveries complete, but none is predicted 10 min before it arrives.
+  const text = (await readFile('scenarios/quickstart.yaml', 'utf8'))
+    .replace('duration: 30 min', 'duration: 6 min')
+    .replace(/expect:[\s\S]*$/, 'expect:\n  completed: ">= 1"\n  etaErrorAt10MinS: "< 60"\n')
+  await writeFile(file, text)
+  const r = await runCli(['run', file, '--out', dir])
+  t.equal(r.code, 1, `exit 1: ${r.stdout.slice(-800)} ${r.stderr.slice(-300)}`)
+  const results = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as RunResults
+  t.ok(results.summary.completed >= 1, `deliveries completed (${results.summary.completed})`)
+  t.equal(results.summary.etaErrorAt10MinS, null, 'null in results.json, not 0')
+  t.type(results.summary.meanDeliveryTimeS, 'number', 'figures with data keep their number')
+  t.match(r.stdout, /etaErrorAt10MinS\s+no data\n/, 'the printed summary says no data')
+  t.match(r.stdout, /FAIL expect etaErrorAt10MinS < 60 \(line \d+\): no data for etaErrorAt10MinS/)
+  t.match(r.stdout, /ok {3}expect completed >= 1: holds/)
+  const html = await readFile(join(dir, 'report.html'), 'utf8')
+  t.match(html, /<th>etaErrorAt10MinS<\/th><td class="nodata">no data<\/td>/, 'the report says no data')
+})
+
 t.test('bad scenario files exit 2 with file:line, field and value', async (t) => {
   const r = await runCli(['run', 'test/fixtures/scenarios/negative-rate.yaml'])
   t.equal(r.code, 2)

@@ -4,7 +4,7 @@ import { DEFAULT_PROFILE, type DroneProfile } from '../protocol/profile.js'
 import type { DroneState } from '../protocol/telemetry.js'
 import { ARRIVAL_M, assignMission, droneState, READY_BATTERY, stepDrone, type Waypoint } from '../sim/flight.js'
 import { FleetState, MAX_WAYPOINTS, Phase, WaypointKind } from '../sim/FleetState.js'
-import { sliceRanges } from '../sim/Simulator.js'
+import { sliceRanges } from '../sim/shards.js'
 
 const p: DroneProfile = { ...DEFAULT_PROFILE }
 const DEPOT: LatLon = { lat: 47.6, lon: -122.33 }
@@ -277,7 +277,15 @@ t.test('droneState maps each phase to its telemetry state', async (t) => {
     f.wpKind[1] = target
     t.equal(droneState(f, 0), expected, `phase ${phase}, battery ${battery}, target kind ${target}`)
   }
-  t.equal(MAX_WAYPOINTS, 3)
+  // Cruising to a turning point, a drone reports what lies beyond it: the depot (returning) or a target (cruise).
+  f.phase[0] = Phase.Cruise
+  f.wpCount[0] = 4
+  f.wpIndex[0] = 1
+  f.wpKind.set([WaypointKind.Dropoff, WaypointKind.Via, WaypointKind.Via, WaypointKind.Depot], 0)
+  t.equal(droneState(f, 0), 'returning', 'via, via, depot')
+  f.wpKind[3] = WaypointKind.Dropoff
+  t.equal(droneState(f, 0), 'cruise', 'via, via, drop-off')
+  t.ok(MAX_WAYPOINTS >= 3 + 2 * 3, 'room for turning points besides pickup, drop-off and depot')
 })
 
 t.test('drones in one FleetState do not disturb each other', async (t) => {

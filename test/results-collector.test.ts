@@ -4,7 +4,7 @@ import { checkExpectations } from '../sim/checkExpectations.js'
 import type { DemandArrival } from '../sim/demand.js'
 import { ResultsCollector } from '../sim/ResultsCollector.js'
 import type { Expectation } from '../sim/Scenario.js'
-import { SUMMARY_FIGURES, type Summary } from '../sim/summaryFigures.js'
+import { formatFigure, NO_DATA_WHEN, SUMMARY_FIGURES, type Summary } from '../sim/summaryFigures.js'
 
 const T0 = 1_763_700_000_000
 const S = 1000
@@ -102,10 +102,37 @@ t.test('a reassignment changes the drone but keeps the first assignment time and
   t.match(c.deliveries()[0], { droneId: 'd-3', assignedAt: T0 + 5 * S, etaAtAssignment: T0 + 300 * S })
 })
 
-t.test('an empty run has a summary of zeros, not NaN', async (t) => {
+t.test('an empty run counts zeros and has no data (null) for every ratio, mean and percentile', async (t) => {
   const s = new ResultsCollector().summary()
-  t.ok(Object.values(s).every((v) => v === 0), JSON.stringify(s))
   t.same(Object.keys(s).sort(), Object.keys(SUMMARY_FIGURES).filter((k) => k !== 'realTimeFactor' && k !== 'samplesPerS').sort())
+  const nulls = Object.entries(s).filter(([, v]) => v === null).map(([k]) => k).sort()
+  t.same(nulls, Object.keys(NO_DATA_WHEN).sort(), 'exactly the figures over a set that can be empty')
+  t.ok(Object.entries(s).every(([k, v]) => k in NO_DATA_WHEN || v === 0), `counts are 0: ${JSON.stringify(s)}`)
+  t.equal(formatFigure(s.etaErrorAt10MinS), 'no data')
+  t.equal(formatFigure(0), '0', 'a real zero still reads 0')
+})
+
+t.test('short deliveries leave the 10-minute ETA figure without data instead of reading 0', async (t) => {
+  const c = new ResultsCollector()
+  c.requested('x', arrival(0, 3600))
+  c.apply(assigned('x', 0, 'd-1', 200))
+  // Assigned at 0, arrives at 240 s: predictions exist 1 min before arrival, never 5 or 10.
+  for (let s = 5; s < 240; s += 5) {
+    c.tracking({ type: 'tracking', deliveryId: 'x', droneId: 'd-1', ts: T0 + s * S, position: { lat: 0, lon: 0, alt: 60 }, speed: 15, heading: 0, battery: 0.9, droneState: 'cruise', status: 'HeadedToDropoff', eta: { at: T0 + 230 * S, p10: 0, p90: 0 } })
+  }
+  c.apply(completed('x', 240, 'd-1'))
+  const sum = c.summary()
+  t.equal(sum.etaErrorAt1MinS, 10)
+  t.equal(sum.etaErrorAt5MinS, null)
+  t.equal(sum.etaErrorAt10MinS, null)
+  t.equal(sum.meanEtaErrorS, 40)
+  t.equal(sum.whPerDelivery, 0, 'with a delivery but no fleet totals the energy is a real 0')
+  t.same(checkExpectations([exp('etaErrorAt1MinS', '<', 30, 8)], sum), [], 'a figure with data can meet its threshold')
+  const failed = checkExpectations([exp('etaErrorAt10MinS', '<', 30, 9), exp('etaErrorAt5MinS', '>', 0, 10)], sum)
+  t.equal(failed.length, 2, 'a threshold on a figure without data fails, whichever way it points')
+  t.match(failed[0], { figure: 'etaErrorAt10MinS', actual: null, line: 9 })
+  t.equal(failed[0]!.message, `expect etaErrorAt10MinS < 30 (line 9): no data for etaErrorAt10MinS (${NO_DATA_WHEN.etaErrorAt10MinS})`)
+  t.match(failed[1]!.message, /^expect etaErrorAt5MinS > 0 \(line 10\): no data for etaErrorAt5MinS/)
 })
 
 t.test('rates are rounded to three decimals, times to one', async (t) => {
@@ -207,9 +234,9 @@ t.test('delivery-time percentiles', async (t) => {
     c.apply(completed(`d${k}`, k * 10, 'd-1'))
   }
   const s = c.summary()
-  t.ok(Math.abs(s.deliveryTimeP50S - 500) <= 1, `p50 ${s.deliveryTimeP50S}`)
-  t.ok(Math.abs(s.deliveryTimeP95S - 950) <= 1, `p95 ${s.deliveryTimeP95S}`)
-  t.ok(Math.abs(s.deliveryTimeP99S - 990) <= 1, `p99 ${s.deliveryTimeP99S}`)
+  t.ok(Math.abs(s.deliveryTimeP50S! - 500) <= 1, `p50 ${s.deliveryTimeP50S}`)
+  t.ok(Math.abs(s.deliveryTimeP95S! - 950) <= 1, `p95 ${s.deliveryTimeP95S}`)
+  t.ok(Math.abs(s.deliveryTimeP99S! - 990) <= 1, `p99 ${s.deliveryTimeP99S}`)
 })
 
 t.test('distance and energy flown add up per delivery, across drones', async (t) => {
