@@ -10,6 +10,8 @@ export interface EmbeddedBroker {
   url: string
   port: number
   aedes: Aedes
+  /** QoS 0 messages not forwarded to a subscriber that had fallen more than maxBufferedBytes behind. */
+  readonly slowSubscriberDrops: number
   close(): Promise<void>
 }
 
@@ -20,7 +22,11 @@ export interface EmbeddedBrokerOptions {
   /** Without a policy every client may connect and do anything (tests of other parts). */
   policy?: BrokerPolicy
   logger?: Logger | undefined
+  /** A subscriber with more than this many bytes waiting on its socket loses QoS 0 messages until it catches up. Default 4 MiB. */
+  maxBufferedBytes?: number
 }
+
+const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024
 
 /** aedes answers CONNACK with this code when authenticate fails with it (MQTT 3.1.1: bad user name or password). */
 const BAD_USERNAME_OR_PASSWORD = 4
@@ -61,12 +67,38 @@ function policyHooks(policy: BrokerPolicy, log: Logger | undefined): Partial<Aed
  * reported as a DronefleetError naming `flag`, so the user knows what to change.
  */
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
-  const aedes = await Aedes.createBroker(opts.policy ? policyHooks(opts.policy, opts.logger) : {})
+  const maxBuffered = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES
+  let drops = 0
+  const behind = new WeakSet<Client>()
+  const aedes = await Aedes.createBroker({
+    ...(opts.policy ? policyHooks(opts.policy, opts.logger) : {}),
+    // aedes' default lets 100 messages be in flight and queues the rest in
+    // one list for all subscribers (a queue that also recurses once it holds
+    // messages nobody subscribes to). Each subscriber's socket buffers for
+    // itself instead, bounded by the rule below.
+    concurrency: 0,
+    // aedes reads a publisher's next packets only once every subscriber has
+    // taken its last ones, so one subscriber that stops reading would stop
+    // every publisher. One that falls behind loses QoS 0 messages instead
+    // (MQTT allows it); its socket's high-water mark is set above the limit
+    // so that aedes never waits on it for QoS 0.
+    authorizeForward(client, packet) {
+      const waiting = (client.conn as { writableLength?: number }).writableLength ?? 0
+      if (packet.qos > 0 || waiting <= maxBuffered) {
+        behind.delete(client)
+        return packet
+      }
+      drops++
+      if (!behind.has(client)) {
+        behind.add(client)
+        opts.logger?.warn({ clientId: client.id, waitingBytes: waiting }, 'broker: a subscriber fell behind; dropping its QoS 0 messages until it catches up')
+      }
+      return null
+    },
+  })
   // Small packets (telemetry, lockstep clock) must not wait for Nagle's
-  // algorithm; they are batched per loop turn instead (coalesceWrites). The
-  // larger write buffer lets a turn's worth of deliveries queue without
-  // aedes pausing on 'drain' for each subscriber.
-  const server: Server = createServer({ highWaterMark: 1 << 20 }, (socket) => {
+  // algorithm; they are batched per loop turn instead (coalesceWrites).
+  const server: Server = createServer({ highWaterMark: 2 * maxBuffered }, (socket) => {
     socket.setNoDelay(true)
     coalesceWrites(socket)
     aedes.handle(socket)
@@ -83,6 +115,9 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     url: `mqtt://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     port,
     aedes,
+    get slowSubscriberDrops() {
+      return drops
+    },
     async close() {
       await new Promise<void>((resolve) => aedes.close(() => resolve()))
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -1,3 +1,5 @@
+import { createServer, type AddressInfo } from 'node:net'
+import { Aedes } from 'aedes'
 import { connectAsync } from 'mqtt'
 import t from 'tap'
 import { startEmbeddedBroker } from '../gateway/embeddedBroker.js'
@@ -59,8 +61,15 @@ t.test('a listener that throws does not stop the broker or the other listeners',
 // must drain without growing the stack (it overflowed when the link
 // finished each message synchronously).
 t.test('a long queue behind a slow subscriber drains without overflowing the stack', async (t) => {
-  const broker = await startEmbeddedBroker({ port: 0 })
-  t.teardown(() => broker.close())
+  // aedes as it comes (100 messages in flight, then a queue), not as the embedded broker sets it up.
+  const aedes = await Aedes.createBroker()
+  const server = createServer((socket) => aedes.handle(socket))
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  t.teardown(async () => {
+    await new Promise<void>((r) => aedes.close(() => r()))
+    await new Promise<void>((r) => server.close(() => r()))
+  })
+  const broker = { aedes, url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}` }
   const slow = await connectAsync(broker.url)
   t.teardown(() => slow.endAsync())
   await slow.subscribeAsync({ 'slow/#': { qos: 0 } })
