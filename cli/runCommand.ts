@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { loadScenario } from '../sim/loadScenario.js'
 import type { Scenario } from '../sim/Scenario.js'
 import { createLogger } from './logger.js'
+import { scenarioEngineOptions } from './scenarioEngineOptions.js'
 import { simulate } from './simulate.js'
 import { startService } from './startService.js'
 
@@ -20,7 +21,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   const apiKey = randomBytes(16).toString('hex')
   const service = await startService({
     broker: flags.broker, mqttPort: 0, httpPort: 0, wsPort: 0, host: '127.0.0.1', apiKey,
-    profile: scenario.drone, depots: scenario.depots.map((d) => d.position), logger: createLogger('warn'),
+    ...scenarioEngineOptions(scenario), logger: createLogger('warn'),
   })
   try {
     return await simulate({

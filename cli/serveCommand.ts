@@ -6,6 +6,7 @@ import { DronefleetError, ErrorCodes } from '../protocol/errors.js'
 import { DEFAULT_PROFILE } from '../protocol/profile.js'
 import { loadScenario } from '../sim/loadScenario.js'
 import { createLogger } from './logger.js'
+import { scenarioEngineOptions } from './scenarioEngineOptions.js'
 import { startService, type GatewayTuning } from './startService.js'
 
 export interface ServeFlags {
@@ -78,7 +79,7 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   const logger = createLogger('info')
   const service = await startService({
     broker: flags.broker, mqttPort: flags.mqttPort, httpPort: flags.httpPort, wsPort: flags.wsPort, host: flags.host,
-    apiKey, profile: scenario?.drone ?? DEFAULT_PROFILE, depots: scenario?.depots.map((d) => d.position) ?? [],
+    apiKey, ...(scenario ? scenarioEngineOptions(scenario) : { profile: DEFAULT_PROFILE, depots: [] }),
     prefix: flags.prefix, logger, brokerUsers: env.brokerUsers, trackingSecret: env.trackingSecret, gateway: env.gateway,
   })
   const g = service.gateway
@@ -91,6 +92,9 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
           `  sim        dronefleet sim <scenario> --broker ${service.brokerUrlFor('sim')} --gateway ${g.httpUrl} --api-key <key>`,
           `  drones     ${drones} from DRONEFLEET_MQTT_USERS (each publishes only telemetry/{its id}, reads only commands/{its id})`,
         ]
+      : []),
+    ...(scenario
+      ? [`  scenario   ${scenario.name}: ${scenario.depots.length} depot(s), ${scenario.zones.length} zone(s), ${scenario.wind.speedMps > 0 ? `wind ${scenario.wind.speedMps} m/s from ${scenario.wind.fromDeg}°` : 'calm'}`]
       : []),
     `  http       ${g.httpUrl}  (REST, /docs/json, /track/{id}?token=…, /healthz, /readyz, /metrics)`,
     `  websocket  ${g.wsUrl}/v1/track/{deliveryId}?token=…  and  ${g.wsUrl}/v1/fleet (API key)`,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
+import type { EngineOptions } from '../engine/Engine.js'
 import { startMqttEngine, type MqttEngine } from '../engine/mqttEngine.js'
 import { brokerPolicy, type BrokerRole, type BrokerUser } from '../gateway/brokerPolicy.js'
 import { generatedUser, urlWithCredentials } from '../gateway/brokerUsers.js'
@@ -7,7 +8,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../gateway/embeddedBro
 import { InProcessLink } from '../gateway/InProcessLink.js'
 import { startGateway, type Gateway, type GatewayOptions } from '../gateway/startGateway.js'
 import type { BrokerLink } from '../protocol/BrokerLink.js'
-import type { LatLon } from '../protocol/geo.js'
+import type { LatLon, Zone } from '../protocol/geo.js'
 import type { DroneProfile } from '../protocol/profile.js'
 import { topics as makeTopics, type Topics } from '../protocol/topics.js'
 import { clientId, connectMqtt } from './connectMqtt.js'
@@ -25,6 +26,10 @@ export interface ServiceOptions {
   apiKey: string | null
   profile: DroneProfile
   depots: LatLon[]
+  /** Zones the engine knows from the start (a scenario's); more can be added over REST. */
+  zones?: Zone[]
+  /** Wind for the engine's plans and ETAs; still air when absent. */
+  wind?: EngineOptions['wind']
   prefix?: string
   logger: Logger
   /**
@@ -92,7 +97,9 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       return c
     }
     const engineClient = await connect('engine')
-    const engine = await startMqttEngine({ mqtt: engineClient, topics, profile: o.profile, depots: o.depots, logger: o.logger.child({ part: 'engine' }) })
+    const engine = await startMqttEngine({
+      mqtt: engineClient, topics, profile: o.profile, depots: o.depots, zones: o.zones, wind: o.wind, logger: o.logger.child({ part: 'engine' }),
+    })
     opened.push(() => engine.close())
     const gatewayClient = await connect('gateway')
     const gateway = await startGateway({

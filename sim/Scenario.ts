@@ -1,4 +1,4 @@
-import type { LatLon } from '../protocol/geo.js'
+import type { LatLon, Zone } from '../protocol/geo.js'
 import type { DroneProfile } from '../protocol/profile.js'
 import type { Wind } from './wind.js'
 
@@ -22,6 +22,8 @@ export interface Scenario {
   wind: Wind
   depots: Depot[]
   demand: Demand
+  /** No-fly (and watched) zones the engine knows from the start; drop-offs are drawn outside the no-fly ones. */
+  zones: Zone[]
   faults: Fault[]
   expect: Expectation[]
   /** sha256 of the file's bytes, to stamp results with. */

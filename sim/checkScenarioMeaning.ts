@@ -1,12 +1,14 @@
 /**
  * Checks that need more than one field of a scenario (ids unique, depots near
- * the area, weights within the payload, faults that fit their type). Each is
+ * the area, weights within the payload, faults that fit their type, zones
+ * that are proper polygons with no depot or pickup inside). Each is
  * skipped when a field it needs already failed, so one mistake gives one
  * message.
  */
-import { haversineM, type LatLon } from '../protocol/geo.js'
+import { haversineM, polygonProblems, type LatLon, type Zone } from '../protocol/geo.js'
 import { DEFAULT_PROFILE } from '../protocol/profile.js'
 import { valueAt } from './checkStructure.js'
+import { noFlyZoneAt } from './noFlyZoneAt.js'
 import { isRecord } from './scenarioParsers.js'
 import type { DroneSelection, FaultType } from './Scenario.js'
 import { DEFAULT_TICK_S, DEFAULT_WEIGHT_KG, MAX_DEPOT_DISTANCE_M, type Path } from './scenarioSchema.js'
@@ -79,6 +81,17 @@ export function checkMeaning(data: unknown, raw: unknown, issues: IssueSink): vo
     if (total === 0 && depots.length > 0) issues.add(['depots'], 0, 'the depots have 0 drones in total; at least one is needed')
     fleet = total
   }
+  const zones = checkZones(data, raw, issues)
+  // The gateway refuses a request whose pickup lies in a no-fly zone; a hotspot there would draw drop-offs it refuses.
+  const inZone = (path: Path, p: unknown, what: string): void => {
+    const z = isRecord(p) && typeof p.lat === 'number' && typeof p.lon === 'number' ? noFlyZoneAt(zones, p as unknown as LatLon) : undefined
+    if (z) issues.add(path, valueAt(raw, path), `lies inside no-fly zone "${z.id}"; ${what}`)
+  }
+  if (Array.isArray(depots)) depots.forEach((d, i) => inZone(['depots', i, 'position'], isRecord(d) ? d.position : undefined, 'a depot must be outside every no-fly zone'))
+  const pickups = valueAt(data, ['demand', 'pickups'])
+  if (Array.isArray(pickups)) pickups.forEach((p, i) => inZone(['demand', 'pickups', i, 'position'], isRecord(p) ? p.position : undefined, 'the gateway would refuse every request picked up there'))
+  const hotspots = valueAt(data, ['demand', 'hotspots'])
+  if (Array.isArray(hotspots)) hotspots.forEach((h, i) => inZone(['demand', 'hotspots', i, 'center'], isRecord(h) ? h.center : undefined, 'move the hotspot out of it (drop-offs are drawn outside no-fly zones)'))
   for (const key of ['hotspots', 'pickups'] as const) {
     const list = valueAt(data, ['demand', key])
     if (Array.isArray(list)) list.forEach((h, i) => far(['demand', key, i, key === 'hotspots' ? 'center' : 'position'], isRecord(h) ? h[key === 'hotspots' ? 'center' : 'position'] : undefined, key === 'hotspots' ? 'a hotspot' : 'a pickup'))
@@ -133,4 +146,29 @@ function checkFault(f: Record<string, unknown>, i: number, raw: unknown, duratio
       if (bad.length) issues.add(['faults', i, 'drones'], bad, `no drone ${bad.map((b) => `"${b}"`).join(', ')}; drones are d-1 … d-${fleet}`)
     }
   }
+}
+
+/** Zone ids unique, polygons proper (protocol/geo's polygonProblems, as for POST /v1/zones); returns the zones that passed. */
+function checkZones(data: unknown, raw: unknown, issues: IssueSink): Zone[] {
+  const list = valueAt(data, ['zones'])
+  if (!Array.isArray(list)) return []
+  const ok: Zone[] = []
+  const seen = new Map<unknown, number>()
+  list.forEach((z, i) => {
+    if (!isRecord(z)) return
+    const first = seen.get(z.id)
+    if (typeof z.id === 'string' && first !== undefined) issues.add(['zones', i, 'id'], z.id, `duplicate zone id "${z.id}" (also zones[${first}])`)
+    else seen.set(z.id, i)
+    const polygon = z.polygon
+    // Too few corners, or one that failed to parse, was reported already; such a ring cannot be judged.
+    if (!Array.isArray(polygon) || polygon.length < 3 || polygon.some((p) => !isRecord(p))) return
+    const bad = polygonProblems(polygon, '')
+    for (const b of bad) {
+      const corner = /^\/(\d+)/.exec(b.field)
+      const path: Path = corner ? ['zones', i, 'polygon', Number(corner[1])] : ['zones', i, 'polygon']
+      issues.add(path, valueAt(raw, path), corner ? `corner ${corner[1]}: ${b.message}` : b.message)
+    }
+    if (bad.length === 0 && typeof z.id === 'string') ok.push({ id: z.id, polygon: polygon as LatLon[], noFly: z.noFly !== false })
+  })
+  return ok
 }

@@ -2,6 +2,7 @@ import { booleanPointInPolygon } from '@turf/boolean-point-in-polygon'
 import { destination } from '@turf/destination'
 import { polygon as turfPolygon } from '@turf/helpers'
 import type { LatLon } from '../protocol/geo.js'
+import { noFlyZoneAt } from './noFlyZoneAt.js'
 import { createRng, exponential, type Rng } from './random.js'
 import type { Scenario } from './Scenario.js'
 
@@ -36,7 +37,9 @@ function pick<T>(list: Weighted<T>[], u: number): T {
  * non-homogeneous process: unit-rate exponential draws are spent against the
  * piecewise-constant rate, so a rush comes exactly when the phase says).
  * Pickups at depots or given points, drop-offs uniform in the area's circle
- * or polygon, or around weighted hotspots. Every draw comes from the
+ * or polygon, or around weighted hotspots, and outside no-fly zones (the
+ * gateway would refuse them: a drop-off drawn into one is drawn again, so a
+ * scenario without zones spends exactly the draws it always did). Every draw comes from the
  * scenario's named `demand` stream, the same for every run of the same seed.
  */
 export class DemandGenerator {
@@ -100,15 +103,27 @@ export class DemandGenerator {
   private draw(at: number): DemandArrival {
     const { weightKg, deadlineS } = this.s.demand
     const pickup = pick(this.pickups, this.rng())
-    const drop = this.dropoff()
+    const dropoff = this.clearDropoff()
     const weight = weightKg.min + this.rng() * (weightKg.max - weightKg.min)
     return {
       at,
       pickup,
-      dropoff: { lat: Math.round(drop.lat * 1e7) / 1e7, lon: Math.round(drop.lon * 1e7) / 1e7 },
+      dropoff,
       weightKg: Math.round(weight * 1000) / 1000,
       deadline: at + deadlineS * 1000,
     }
+  }
+
+  /** A drop-off, rounded as sent, outside every no-fly zone (judged on the rounded point the gateway sees). */
+  private clearDropoff(): LatLon {
+    let p: LatLon = { lat: 0, lon: 0 }
+    // A zone that covers (almost) all of the area or hotspots leaves the last draw: the gateway then says which zone refused it.
+    for (let tries = 0; tries < 1000; tries++) {
+      const d = this.dropoff()
+      p = { lat: Math.round(d.lat * 1e7) / 1e7, lon: Math.round(d.lon * 1e7) / 1e7 }
+      if (this.s.zones.length === 0 || !noFlyZoneAt(this.s.zones, p)) return p
+    }
+    return p
   }
 
   private dropoff(): LatLon {

@@ -167,6 +167,7 @@ interface Converted {
     deadline?: number
   }
   wind?: { speed: number; from: number }
+  zones?: Array<{ id: string; name?: string; polygon: LatLon[]; noFly?: boolean }>
   faults?: Array<{ type: FaultType; at: number; for?: number; drones?: DroneSelection; sigma?: number; fraction?: number; delay?: number; factor?: number }>
   expect?: Record<string, { op: Expectation['op']; value: number }>
 }
@@ -211,6 +212,7 @@ function build(data: unknown, hash: string, issues: Issues): Scenario {
       weightKg: { min: d.demand.weight?.min ?? DEFAULT_WEIGHT_KG.min, max: d.demand.weight?.max ?? DEFAULT_WEIGHT_KG.max },
       deadlineS: d.demand.deadline ?? DEFAULT_DEADLINE_S,
     },
+    zones: (d.zones ?? []).map((z) => ({ id: z.id, ...(z.name === undefined ? {} : { name: z.name }), polygon: z.polygon, noFly: z.noFly ?? true })),
     faults,
     expect,
     hash,

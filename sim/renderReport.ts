@@ -19,7 +19,7 @@ export interface ReportRoute {
  * One self-contained HTML page (no scripts, no CDN, no tiles): the summary,
  * charts of deliveries over time, delivery times, ETA error against time to
  * arrival, fleet utilization and battery levels, the faults and their
- * effects, and a vector map of the area, depots, routes and drop-offs.
+ * effects, and a vector map of the area, zones, depots, routes and drop-offs.
  */
 export function renderReport(r: RunResults, routes: readonly ReportRoute[] = []): string {
   const t0 = r.scenario.start
@@ -84,7 +84,8 @@ ${faults ? `<h2>Faults</h2><table><tr><th>type</th><th>line</th><th>when</th><th
 
 function renderMap(r: RunResults, routes: readonly ReportRoute[]): string {
   const area = r.area
-  const pts: LatLon[] = [...r.depots.map((d) => d.position), ...r.deliveries.map((d) => d.dropoff), ...area.polygon]
+  const zones = r.scenario.zones
+  const pts: LatLon[] = [...r.depots.map((d) => d.position), ...r.deliveries.map((d) => d.dropoff), ...area.polygon, ...zones.flatMap((z) => z.polygon)]
   if (area.polygon.length === 0) {
     const dLat = area.radiusM / 111_195
     const dLon = dLat / Math.cos((area.center.lat * Math.PI) / 180)
@@ -102,6 +103,9 @@ function renderMap(r: RunResults, routes: readonly ReportRoute[]): string {
   const areaSvg = area.polygon.length
     ? `<polygon points="${area.polygon.map(xy).join(' ')}" fill="#e9f1f7" stroke="#9bb"/>`
     : `<circle cx="${x(area.center.lon).toFixed(1)}" cy="${y(area.center.lat).toFixed(1)}" r="${((area.radiusM / 111_195 / span) * (W - 40)).toFixed(1)}" fill="#e9f1f7" stroke="#9bb"/>`
+  const zoneSvg = zones
+    .map((z) => `<polygon points="${z.polygon.map(xy).join(' ')}" fill="${z.noFly ? '#e63946' : '#f4a261'}" fill-opacity="0.18" stroke="${z.noFly ? '#e63946' : '#f4a261'}"${z.noFly ? '' : ' stroke-dasharray="4 3"'}><title>${z.noFly ? 'no-fly' : 'watched'} zone ${esc(z.name ?? z.id)}</title></polygon>`)
+    .join('')
   const routeSvg = routes.slice(0, MAX_ROUTES)
     .map((rt) => `<polyline points="${rt.route.map(xy).join(' ')}" fill="none" stroke="${COLOURS[rt.status ?? ''] ?? '#333'}" stroke-opacity="0.35" stroke-width="1"/>`).join('')
   const drops = r.deliveries
@@ -111,6 +115,6 @@ function renderMap(r: RunResults, routes: readonly ReportRoute[]): string {
     .map((d) => `<rect x="${(x(d.position.lon) - 7).toFixed(1)}" y="${(y(d.position.lat) - 7).toFixed(1)}" width="14" height="14" fill="#1d3557"><title>depot ${esc(d.id)}: ${d.drones} drones</title></rect>`)
     .join('')
   const note = routes.length > MAX_ROUTES ? ` (first ${MAX_ROUTES} of ${routes.length} routes drawn; all are in routes.geojson)` : ''
-  return `<svg class="map" width="${W}" height="${W}" viewBox="0 0 ${W} ${W}" role="img" aria-label="area, depots, routes and drop-offs">${areaSvg}${routeSvg}${drops}${depots}</svg>
-<p>■ depot · lines: routes flown${note} · <span style="color:${COLOURS.Completed}">● completed</span> · <span style="color:${COLOURS.Failed}">● failed</span> · <span style="color:${COLOURS.Created}">● waiting</span> · <span style="color:${COLOURS.HeadedToPickup}">● in flight</span></p>`
+  return `<svg class="map" width="${W}" height="${W}" viewBox="0 0 ${W} ${W}" role="img" aria-label="area, zones, depots, routes and drop-offs">${areaSvg}${zoneSvg}${routeSvg}${drops}${depots}</svg>
+<p>■ depot · lines: routes flown${note}${zones.length ? ` · <span style="color:#e63946">▨ no-fly zone</span>` : ''} · <span style="color:${COLOURS.Completed}">● completed</span> · <span style="color:${COLOURS.Failed}">● failed</span> · <span style="color:${COLOURS.Created}">● waiting</span> · <span style="color:${COLOURS.HeadedToPickup}">● in flight</span></p>`
 }

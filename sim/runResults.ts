@@ -22,7 +22,7 @@ export interface DroneResult {
 
 /** What `results.json` holds. `wallClock` is the only part that varies between identical runs. */
 export interface RunResults {
-  scenario: { name: string; seed: number; hash: string; start: number; durationS: number; tickS: number; drones: number; wind: Scenario['wind'] }
+  scenario: { name: string; seed: number; hash: string; start: number; durationS: number; tickS: number; drones: number; wind: Scenario['wind']; zones: Scenario['zones'] }
   summary: Summary
   expectations: Array<{ text: string; ok: boolean }>
   deliveries: readonly DeliveryResult[]
@@ -92,7 +92,7 @@ export function buildRunResults(s: Scenario, collector: ResultsCollector, sim: S
     return d && { request: d.request, status: d.status }
   }
   return {
-    scenario: { name: s.name, seed: s.seed, hash: s.hash, start: s.start, durationS: s.durationS, tickS: s.tickS, drones: f.n, wind: s.wind },
+    scenario: { name: s.name, seed: s.seed, hash: s.hash, start: s.start, durationS: s.durationS, tickS: s.tickS, drones: f.n, wind: s.wind, zones: s.zones },
     summary,
     expectations: expectationTexts(s, figures, failures, false),
     deliveries: collector.deliveries(),

@@ -7,6 +7,7 @@
  * scenarios/scenario.schema.json, lets editors complete and check files.
  */
 import { Type, type TProperties } from '@sinclair/typebox'
+import { MAX_ZONE_POINTS } from '../protocol/geo.js'
 import type { DroneProfile } from '../protocol/profile.js'
 import { DEFAULT_PROFILE } from '../protocol/profile.js'
 import { describeDimension, quantityPattern, type Dimension } from '../protocol/units.js'
@@ -126,6 +127,19 @@ const faultSchema = Type.Object(
   { additionalProperties: false, description: 'A fault on the timeline.' },
 )
 
+const zoneSchema = Type.Object(
+  {
+    id: Type.String({ pattern: ID_PATTERN, description: 'Unique id: 1-64 letters, digits, ".", "_" or "-"; the engine and GET /v1/zones know the zone by it.' }),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Name shown in messages and the report (default: the id).' })),
+    polygon: Type.Array(Position('A corner of the zone'), {
+      minItems: 3, maxItems: MAX_ZONE_POINTS + 1,
+      description: `Corners of the zone in order (closing the ring is optional), at most ${MAX_ZONE_POINTS}; no crossing edges, at most 100 km across.`,
+    }),
+    noFly: Type.Optional(Type.Boolean({ default: true, description: 'true: routes keep clear and requests with a pickup or drop-off inside are refused; false: only watched (geofence events).' })),
+  },
+  { additionalProperties: false, description: 'A zone on the map.' },
+)
+
 export const scenarioSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, description: 'Name of the scenario, shown in results and reports.' }),
@@ -230,6 +244,7 @@ export const scenarioSchema = Type.Object(
         { additionalProperties: false, description: 'A steady wind. Ground speed follows from the wind triangle; a leg whose crosswind reaches the airspeed cannot be flown.' },
       ),
     ),
+    zones: Type.Optional(Type.Array(zoneSchema, { description: 'No-fly zones (airports, stadiums) and watched zones. The engine routes around no-fly zones and the gateway refuses requests into them; drop-offs are drawn outside them.' })),
     faults: Type.Optional(Type.Array(faultSchema, { description: 'Faults on a timeline: what fails, when, for how long, on which drones.' })),
     expect: Type.Optional(
       Type.Object(expectProperties, {

@@ -42,3 +42,9 @@ export function windTriangle(airspeedMps: number, wind: Wind, courseDeg: number)
   const heading = (((courseDeg - Math.asin(cross / airspeedMps) / RAD) % 360) + 360) % 360
   return { groundSpeedMps: ground, headingDeg: heading, crosswindMps: cross, tailwindMps: tail }
 }
+
+/** The wind as the velocity of the air, m/s toward east and north (it blows toward fromDeg + 180). */
+export function windVector(wind: Wind): { eastMps: number; northMps: number } {
+  const to = (wind.fromDeg + 180) * RAD
+  return { eastMps: wind.speedMps * Math.sin(to), northMps: wind.speedMps * Math.cos(to) }
+}

@@ -10,7 +10,7 @@ const CENTER: LatLon = { lat: 47.6, lon: -122.33 }
 const NORTH: LatLon = { lat: 47.65, lon: -122.33 }
 const EMPTY: LatLon = { lat: 47.55, lon: -122.4 }
 
-type Over = Partial<Pick<Scenario['demand'], 'ratePerHour' | 'weightKg' | 'deadlineS' | 'phases' | 'hotspots' | 'pickups'>> & { seed?: number; radiusM?: number; polygon?: LatLon[] }
+type Over = Partial<Pick<Scenario['demand'], 'ratePerHour' | 'weightKg' | 'deadlineS' | 'phases' | 'hotspots' | 'pickups'>> & { seed?: number; radiusM?: number; polygon?: LatLon[]; zones?: Scenario['zones'] }
 
 function scenario(over: Over = {}): Scenario {
   return {
@@ -22,6 +22,7 @@ function scenario(over: Over = {}): Scenario {
     tickS: 1,
     drone: { ...DEFAULT_PROFILE },
     wind: { speedMps: 0, fromDeg: 0 },
+    zones: over.zones ?? [],
     faults: [],
     depots: [
       { id: 'center', position: CENTER, drones: 4 },
@@ -110,6 +111,24 @@ t.test('drop-offs lie within the area radius, spread over the whole disc', async
     const quadrants = new Set(all.map((a) => `${a.dropoff.lat > CENTER.lat ? 'N' : 'S'}${a.dropoff.lon > CENTER.lon ? 'E' : 'W'}`))
     t.equal(quadrants.size, 4)
   }
+})
+
+t.test('drop-offs are drawn outside no-fly zones, around them and next to them', async (t) => {
+  // A no-fly square over the north-east quarter of the 3 km disc, and a watched one over the south-west.
+  const square = (dLat: number, dLon: number): LatLon[] => [
+    { lat: CENTER.lat, lon: CENTER.lon }, { lat: CENTER.lat + dLat, lon: CENTER.lon },
+    { lat: CENTER.lat + dLat, lon: CENTER.lon + dLon }, { lat: CENTER.lat, lon: CENTER.lon + dLon },
+  ]
+  const zones = [{ id: 'ne', polygon: square(0.05, 0.08), noFly: true }, { id: 'sw', polygon: square(-0.05, -0.08), noFly: false }]
+  const all = arrivals(scenario({ ratePerHour: 3600, zones }), 2)
+  const ne = all.filter((a) => a.dropoff.lat >= CENTER.lat && a.dropoff.lon >= CENTER.lon).length
+  const sw = all.filter((a) => a.dropoff.lat < CENTER.lat && a.dropoff.lon < CENTER.lon).length
+  t.equal(ne, 0, 'none in the no-fly quarter')
+  t.ok(Math.abs(sw / all.length - 1 / 3) < 0.05, `the other three quarters share them evenly, the watched one too (${sw} of ${all.length})`)
+  const nearEdge = all.filter((a) => a.dropoff.lat > CENTER.lat && a.dropoff.lon < CENTER.lon && a.dropoff.lon > CENTER.lon - 0.001).length
+  t.ok(nearEdge > 0, 'right up to the zone edge')
+  const far = [{ id: 'far', polygon: square(0.01, 0.01).map((p) => ({ lat: p.lat + 1, lon: p.lon })), noFly: true }]
+  t.same(arrivals(scenario({ zones: far }), 1), arrivals(scenario(), 1), 'a zone no draw falls into changes nothing: the same stream as without zones')
 })
 
 t.test('weights lie within the configured bounds and use the range', async (t) => {

@@ -1,4 +1,5 @@
 import { pino } from 'pino'
+import { scenarioEngineOptions } from '../../cli/scenarioEngineOptions.js'
 import { startService, type Service } from '../../cli/startService.js'
 import { parseScenario } from '../../sim/loadScenario.js'
 import type { Scenario } from '../../sim/Scenario.js'
@@ -26,7 +27,7 @@ export const silent = pino({ level: 'silent' })
 export function startTestService(s: Scenario, apiKey: string | null = 'test-key'): Promise<Service> {
   return startService({
     mqttPort: 0, httpPort: 0, wsPort: 0, host: '127.0.0.1', apiKey,
-    profile: s.drone, depots: s.depots.map((d) => d.position), logger: silent,
+    ...scenarioEngineOptions(s), logger: silent,
   })
 }
 
