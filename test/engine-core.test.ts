@@ -123,7 +123,7 @@ t.test('with no feasible drone the delivery waits, and goes to a drone that late
   t.match(h.commands[0], { type: 'AssignDelivery', droneId: 'charger', deliveryId: 'del-1', issuedAt: T0 + 60 * S })
 })
 
-t.test('a queued delivery is retried for a drone that first appears idle, or whose battery rose', async (t) => {
+t.test('a queued delivery is retried at once for a drone that first appears idle, and on the next advance() for one whose battery rose', async (t) => {
   // A drone that registers with an idle sample.
   const h1 = harness()
   h1.create('del-1', PICKUP, DROPOFF)
@@ -137,9 +137,9 @@ t.test('a queued delivery is retried for a drone that first appears idle, or who
   h2.send('slow', T0, offset(PICKUP, 0, 100), 'idle', { battery: 0.3 })
   h2.create('del-1', PICKUP, DROPOFF)
   h2.send('slow', T0 + 600 * S, offset(PICKUP, 0, 100), 'idle', { battery: 0.95 })
-  t.equal(h2.engine.delivery('del-1')?.status, 'HeadedToPickup', 'assigned once the battery covers it')
+  t.equal(h2.engine.delivery('del-1')?.status, 'Created', 'a charging drone\'s sample does not retry the queue by itself')
   h2.engine.advance(T0 + 601 * S)
-  t.equal(h2.engine.delivery('del-1')?.status, 'HeadedToPickup', 'assigned at the latest on the next advance()')
+  t.equal(h2.engine.delivery('del-1')?.status, 'HeadedToPickup', 'the next advance() assigns it once the battery covers it')
 })
 
 t.test('a queued delivery fails on advance(t), with a reason, once its deadline can no longer be met', async (t) => {
