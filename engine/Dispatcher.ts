@@ -68,7 +68,13 @@ export class Dispatcher {
       this.x.wind ? startAt : startAt + (straightM < this.x.arrivalM ? 0 : climbMs + (straightM / p.cruiseSpeedMps) * 1000)
     const candidates: Array<{ d: TrackedDrone; after: DeliveryRecord | null; bound: number }> = []
     const { lat, lon } = rec.pickup
-    for (const { item: d, distanceM } of this.x.fleet.nearest(lat, lon, IDLE_CANDIDATES, (d) => this.x.isAvailable(d) && !exclude.includes(d.id) && !rec.refusedBy?.includes(d.id))) {
+    // The least battery any idle drone needs for this trip (already at the pickup, straight home; in still
+    // air only): drones below it are passed over in the search, so that a hub's drones that are still
+    // charging do not fill the k nearest while charged ones at the same spot wait.
+    const home = this.depotFor(rec.dropoff, rec.pickup)
+    const least = this.x.wind ? 0 : leastBattery(p, toDropoff.lengthM, haversineM(rec.dropoff.lat, rec.dropoff.lon, home.lat, home.lon), rec.weightKg)
+    const idle = (d: TrackedDrone): boolean => d.battery >= least && this.x.isAvailable(d) && !exclude.includes(d.id) && !rec.refusedBy?.includes(d.id)
+    for (const { item: d, distanceM } of this.x.fleet.nearest(lat, lon, IDLE_CANDIDATES, idle)) {
       candidates.push({ d, after: null, bound: bound(now, distanceM) })
     }
     for (const { item: d, distanceM } of this.x.finishing.nearest(lat, lon, FINISHING_CANDIDATES, (d) => !exclude.includes(d.id) && !rec.refusedBy?.includes(d.id))) {
@@ -178,4 +184,10 @@ export class Dispatcher {
 
 function iso(t: number): string {
   return new Date(t).toISOString()
+}
+
+/** The battery (0..1) a drone waiting at the pickup needs to fly `loadedM`, then `backM` home, and keep the reserve: a lower bound for any drone. */
+function leastBattery(p: DroneProfile, loadedM: number, backM: number, payloadKg: number): number {
+  const plan = planLegs(p, { toPickupM: 0, loadedM, backM, atPickup: true }, payloadKg)
+  return plan.energyWh / p.batteryWh + p.reserve
 }

@@ -102,10 +102,12 @@ export class FleetIndex<T> {
     else if (lon - dLon < -180) hits = hits.concat(this.tree.search({ minX: lon - dLon + 360, minY, maxX: 180, maxY }))
     else if (lon + dLon > 180) hits = hits.concat(this.tree.search({ minX: -180, minY, maxX: lon + dLon - 360, maxY }))
     const out: Array<{ item: T; distanceM: number }> = []
+    // Drones parked at one depot share a position: measure it once.
+    let lastLat = NaN, lastLon = NaN, lastM = 0
     for (const e of hits) {
       if (!accept(e.item)) continue
-      const distanceM = haversineM(lat, lon, e.lat, e.lon)
-      if (distanceM <= radiusM) out.push({ item: e.item, distanceM })
+      if (e.lat !== lastLat || e.lon !== lastLon) [lastLat, lastLon, lastM] = [e.lat, e.lon, haversineM(lat, lon, e.lat, e.lon)]
+      if (lastM <= radiusM) out.push({ item: e.item, distanceM: lastM })
     }
     return out.sort((a, b) => a.distanceM - b.distanceM)
   }

@@ -156,3 +156,12 @@ t.test('a drone that refuses its delivery hands it to another drone, or the deli
   t.ok(last?.type === 'DeliveryFailed' && /drone b refused it/.test(last.reason), last?.type === 'DeliveryFailed' ? last.reason : String(last?.type))
   t.equal(h.commands.filter((c) => c.type === 'AssignDelivery').length, 2, 'not offered back to a, who refused it')
 })
+
+t.test('at a hub where most drones are still charging, a charged drone at the same spot takes the delivery at once', async (t) => {
+  const h = harness()
+  // More drained drones than the dispatcher weighs per request, all parked at the depot.
+  for (let i = 0; i < 40; i++) h.send(`drained-${i}`, T0, DEPOT, 'idle', { battery: 0.25 })
+  h.send('charged', T0, DEPOT, 'idle', { battery: 1 })
+  h.create('del-1', offset(DEPOT, 2000, 0), offset(DEPOT, 6000, 0))
+  t.match(h.events.at(-1), { type: 'DroneAssigned', deliveryId: 'del-1', droneId: 'charged' })
+})
