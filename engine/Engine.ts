@@ -148,8 +148,10 @@ export class Engine {
     d.state = s.state
     this.index.set(d.id, d.lat, d.lon, d)
     if (s.ts > this.watermark) this.watermark = s.ts
-    if (d.lost && s.state !== 'failed') this.reconcile(d)
-    else if (!d.lost && s.state === 'failed') this.lose(d, s.ts, 'reported failure')
+    if (d.lost && s.state !== 'failed') {
+      // A sample older than the limit is still silence: reconciling on it would have the next tick lose the drone again.
+      if (this.supervisor.fresh(d, s.ts, this.watermark)) this.reconcile(d)
+    } else if (!d.lost && s.state === 'failed') this.lose(d, s.ts, 'reported failure')
     if (s.refused !== undefined) this.desk.refused(d, s.refused, s.ts)
     if (this.geofences.size > 0 || d.zones !== null) this.checkZones(d)
     this.desk.follow(d)
@@ -193,7 +195,7 @@ export class Engine {
   advance(t: number): void {
     if (t > this.watermark) this.watermark = t
     const now = this.watermark
-    for (const d of this.supervisor.silent(this.drones_.values(), now)) {
+    for (const d of this.supervisor.silent(this.drones_, now)) {
       this.lose(d, now, `was silent for ${Math.round((now - d.ts) / 1000)} s (limit ${Math.round(this.supervisor.limitMs(d) / 1000)} s)`)
     }
     this.desk.dispatchQueue(now)

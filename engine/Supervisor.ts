@@ -1,32 +1,65 @@
 import type { TrackedDrone } from './records.js'
 
 export interface SupervisorOptions {
-  /** A drone is lost after this many reporting intervals of silence (event time). Default 3. */
+  /** A drone is lost after this many of its reporting intervals of silence (event time). Default 5. */
   silenceFactor?: number
   /** The interval assumed until a drone's own can be estimated (two samples), ms. Default 1000. */
   defaultIntervalMs?: number
-  /** Never declare a drone lost sooner than this, ms, however fast it reports. Default 0. */
+  /** Never declare a drone lost sooner than this, ms, however fast it reports. Default 10,000. */
   minSilenceMs?: number
+  /**
+   * When at least this share of the drones not yet lost has gone quiet at
+   * once (silent for over half their limit), and at least `outageMinDrones`
+   * of them, the engine is taken to be cut off from the fleet (a broker or
+   * network outage) rather than the drones to have failed: silence during
+   * it does not count against any drone, up to `outageMaxMs`. Default 0.5;
+   * above 1 turns it off.
+   */
+  outageShare?: number
+  /** Fewer quiet drones than this are never taken for an outage. Default 5. */
+  outageMinDrones?: number
+  /** How much suspected-outage silence is excused, ms: a longer outage loses the drones still silent after it. Default 120,000. */
+  outageMaxMs?: number
 }
 
 /** Weight of the newest gap in the interval estimate: steady, yet follows a drone that changes its rate. */
 const ALPHA = 0.2
+/** Outages remembered: silence that began before the oldest of these is judged without them. */
+const MAX_OUTAGES = 8
 
 /**
  * The supervisor's bookkeeping: each drone's reporting interval, estimated
  * from the gaps between its samples in event time, and which drones have been
- * silent for `silenceFactor` intervals. Compensation (reassignment) is the
- * engine's: this only says who is lost.
+ * silent too long. Compensation (reassignment) is the engine's: this only
+ * says who is lost.
+ *
+ * Why the limit is not tight. A healthy drone on a lossy link misses samples
+ * at random: with a share p lost, k in a row happen about once every 1/p^k
+ * samples, so at 3 intervals and 10 % loss a fleet of 30 at 1 Hz would lose
+ * a healthy drone every half minute, failing the delivery it carries and
+ * sending the package home. Latency counts against the limit too: a link
+ * that delivers samples 4 s late would make a 3 s limit lose the drone on
+ * every tick. Five intervals and a 10 s floor make both rare, and cost a few
+ * seconds in noticing a drone that really failed.
  */
 export class Supervisor {
   private readonly factor: number
   private readonly defaultMs: number
   private readonly minMs: number
+  private readonly outageShare: number
+  private readonly outageMin: number
+  private readonly outageMaxMs: number
+  /** Suspected outages, [from, to] in event time (the latest few), and the start of one going on. */
+  private readonly outages: Array<[number, number]> = []
+  private openFrom: number | null = null
 
   constructor(o: SupervisorOptions = {}) {
-    this.factor = o.silenceFactor ?? 3
+    this.factor = o.silenceFactor ?? 5
     this.defaultMs = o.defaultIntervalMs ?? 1000
-    this.minMs = o.minSilenceMs ?? 0
+    this.minMs = o.minSilenceMs ?? 10_000
+    this.outageShare = o.outageShare ?? 0.5
+    this.outageMin = o.outageMinDrones ?? 5
+    this.outageMaxMs = o.outageMaxMs ?? 120_000
   }
 
   /** Updates the interval estimate from an accepted sample at `ts`, before d.ts moves to it. */
@@ -43,12 +76,61 @@ export class Supervisor {
     return Math.max(this.minMs, this.factor * (d.intervalMs || this.defaultMs))
   }
 
-  /** The drones not yet lost that have been silent longer than their limit at event time `t`. */
-  silent(drones: Iterable<TrackedDrone>, t: number): TrackedDrone[] {
+  /**
+   * Whether a sample at event time `ts` is recent enough at `now` to count as
+   * the drone being heard: a lost drone whose news is older than its limit
+   * is still silent, so a late sample does not reconcile it only for the
+   * next clock tick to lose it again.
+   */
+  fresh(d: TrackedDrone, ts: number, now: number): boolean {
+    return now - ts <= this.limitMs(d)
+  }
+
+  /**
+   * The drones not yet lost that have been silent longer than their limit at
+   * event time `t`. Silence while most of the fleet was quiet together (a
+   * suspected outage) does not count, up to `outageMaxMs`: not during it,
+   * and not after it for a drone whose first samples back were lost.
+   */
+  silent(fleet: ReadonlyMap<string, TrackedDrone>, t: number): TrackedDrone[] {
+    let live = 0
+    let quiet = 0
+    let lastQuietTs = -Infinity
+    for (const d of fleet.values()) {
+      if (d.lost) continue
+      live++
+      // Counting the quiet, not only the overdue: drones whose last sample before a cut was lost cross their limit a tick or two early, alone.
+      if (t - d.ts > this.limitMs(d) / 2) {
+        quiet++
+        if (d.ts > lastQuietTs) lastQuietTs = d.ts
+      }
+    }
+    const outage = quiet >= this.outageMin && quiet >= this.outageShare * live
+    if (outage && this.openFrom === null) this.openFrom = lastQuietTs
+    else if (!outage && this.openFrom !== null) {
+      this.outages.push([this.openFrom, t])
+      this.openFrom = null
+      if (this.outages.length > MAX_OUTAGES) this.outages.shift()
+    }
     const out: TrackedDrone[] = []
-    for (const d of drones) {
-      if (!d.lost && t - d.ts > this.limitMs(d)) out.push(d)
+    for (const d of fleet.values()) {
+      if (d.lost) continue
+      const silentMs = t - d.ts
+      const limit = this.limitMs(d)
+      if (silentMs > limit && silentMs - this.excusedMs(d.ts, t) > limit) out.push(d)
     }
     return out
+  }
+
+  /** The suspected outage time between `from` and `to`, at most outageMaxMs. */
+  private excusedMs(from: number, to: number): number {
+    let ms = 0
+    const add = (a: number, b: number): void => {
+      const overlap = Math.min(b, to) - Math.max(a, from)
+      if (overlap > 0) ms += overlap
+    }
+    for (const [a, b] of this.outages) add(a, b)
+    if (this.openFrom !== null) add(this.openFrom, to)
+    return Math.min(ms, this.outageMaxMs)
   }
 }

@@ -48,7 +48,8 @@ t.test('over a real broker: a drone that goes silent is lost and its delivery re
   await observer.subscribeAsync({ [T.deliveryEventsAll]: { qos: 1 }, [T.commandsAll]: { qos: 1 } })
 
   // No simulator: the adapter's own clock (ticking every 50 ms here) must notice the silence.
-  const e = await startMqttEngine({ mqtt: engineClient, topics: T, profile: DEFAULT_PROFILE, depots: [DEPOT], clockTickMs: 50 })
+  // 3 intervals and no floor (the defaults wait at least 10 s): what is tested here is the adapter's clock, not the limit.
+  const e = await startMqttEngine({ mqtt: engineClient, topics: T, profile: DEFAULT_PROFILE, depots: [DEPOT], clockTickMs: 50, supervisor: { silenceFactor: 3, minSilenceMs: 0 } })
   t.teardown(() => e.close())
   const near = new Drone('near', a, offset(PICKUP, 0, 100))
   const far = new Drone('far', b, offset(PICKUP, 0, 700))
@@ -87,7 +88,7 @@ t.test('while a simulator clock drives event time, the adapter does not advance 
   t.teardown(() => broker.close())
   const [engineClient, sim] = await Promise.all([connectAsync(broker.url), connectAsync(broker.url)])
   t.teardown(async () => { await engineClient.endAsync(); await sim.endAsync() })
-  const e = await startMqttEngine({ mqtt: engineClient, topics: T, profile: DEFAULT_PROFILE, depots: [DEPOT], clockTickMs: 20 })
+  const e = await startMqttEngine({ mqtt: engineClient, topics: T, profile: DEFAULT_PROFILE, depots: [DEPOT], clockTickMs: 20, supervisor: { silenceFactor: 3, minSilenceMs: 0 } })
   t.teardown(() => e.close())
   const t0 = 1_763_700_000_000
   await sim.publishAsync(T.simClock, JSON.stringify({ t: t0 }), { qos: 1 })
