@@ -73,8 +73,13 @@ export class Dispatcher {
     // charging do not fill the k nearest while charged ones at the same spot wait.
     const home = this.depotFor(rec.dropoff, rec.pickup)
     const least = this.x.wind ? 0 : leastBattery(p, toDropoff.lengthM, haversineM(rec.dropoff.lat, rec.dropoff.lon, home.lat, home.lon), rec.weightKg)
+    if (least > 1) {
+      return { reason: `even a full drone waiting at the pickup could not fly to the drop-off and back to a depot with its reserve (it needs ${Math.round(least * 100)}% of a battery)` }
+    }
+    // Nor can a drone farther from the pickup than a full battery's spare energy carries it empty.
+    const reachM = this.x.wind ? Infinity : ((1 - least) * p.batteryWh * 1000) / cruiseEnergyWh(p, 1000, 0)
     const idle = (d: TrackedDrone): boolean => d.battery >= least && this.x.isAvailable(d) && !exclude.includes(d.id) && !rec.refusedBy?.includes(d.id)
-    for (const { item: d, distanceM } of this.x.fleet.nearest(lat, lon, IDLE_CANDIDATES, idle)) {
+    for (const { item: d, distanceM } of this.x.fleet.nearest(lat, lon, IDLE_CANDIDATES, idle, reachM)) {
       candidates.push({ d, after: null, bound: bound(now, distanceM) })
     }
     for (const { item: d, distanceM } of this.x.finishing.nearest(lat, lon, FINISHING_CANDIDATES, (d) => !exclude.includes(d.id) && !rec.refusedBy?.includes(d.id))) {

@@ -72,18 +72,21 @@ export class FleetIndex<T> {
   }
 
   /**
-   * Up to k items passing `accept`, nearest first by great-circle distance.
+   * Up to k items passing `accept`, nearest first by great-circle distance,
+   * none farther than maxM.
    * The tree's kNN ranks by degrees, which stretch with latitude, so its k
    * answers only bound the radius; a box search of that radius then finds
    * the true k nearest.
    */
-  nearest(lat: number, lon: number, k: number, accept: (item: T) => boolean): Array<{ item: T; distanceM: number }> {
-    const first = knn(this.tree, lon, lat, k, (e: Entry<T>) => accept(e.item))
+  nearest(lat: number, lon: number, k: number, accept: (item: T) => boolean, maxM = Infinity): Array<{ item: T; distanceM: number }> {
+    // The search in degrees must reach every point within maxM: a metre spans the most longitude nearest a pole.
+    const maxDeg = Number.isFinite(maxM) ? maxM / (M_PER_DEGREE * Math.cos((Math.min(89.9, Math.abs(lat) + maxM / M_PER_DEGREE) * Math.PI) / 180)) : undefined
+    const first = knn(this.tree, lon, lat, k, (e: Entry<T>) => accept(e.item), maxDeg)
     if (first.length === 0) return []
     let radiusM = 0
     for (const e of first) radiusM = Math.max(radiusM, haversineM(lat, lon, e.lat, e.lon))
-    if (first.length < k) return this.within(lat, lon, radiusM, accept)
-    return this.within(lat, lon, radiusM, accept).slice(0, k)
+    const near = this.within(lat, lon, radiusM, accept).filter((x) => x.distanceM <= maxM)
+    return first.length < k ? near : near.slice(0, k)
   }
 
   /**

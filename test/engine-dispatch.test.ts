@@ -165,3 +165,11 @@ t.test('at a hub where most drones are still charging, a charged drone at the sa
   h.create('del-1', offset(DEPOT, 2000, 0), offset(DEPOT, 6000, 0))
   t.match(h.events.at(-1), { type: 'DroneAssigned', deliveryId: 'del-1', droneId: 'charged' })
 })
+
+t.test('a delivery that even a full drone at the pickup could not fly fails at once, saying why', async (t) => {
+  const h = harness()
+  h.send('charged', T0, DEPOT, 'idle', { battery: 1 })
+  h.create('del-far', offset(DEPOT, 1000, 0), offset(DEPOT, 90_000, 0))
+  t.equal(h.engine.delivery('del-far')?.status, 'Failed')
+  t.match(h.events.at(-1), { type: 'DeliveryFailed', deliveryId: 'del-far', reason: /even a full drone .* needs \d+% of a battery/ })
+})

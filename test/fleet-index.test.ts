@@ -156,3 +156,12 @@ t.test('within at high latitude includes items east and west inside the radius',
   const r = ix.within(75, 10, 900)
   t.same(ids(r).sort(), ['e', 'n', 'w'])
 })
+
+t.test('nearest reaches no farther than maxM, at any latitude', async (t) => {
+  for (const lat of [0, 47.6, 70]) {
+    const east = (m: number): number => 10 + m / (111_195 * Math.cos((lat * Math.PI) / 180))
+    const ix = indexOf([['a', lat, east(900)], ['b', lat, east(1100)], ['c', lat + 1500 / 111_195, 10]])
+    t.same(ids(ix.nearest(lat, 10, 3, all, 1000)), ['a'], `at ${lat}°: only the point within 1 km`)
+    t.same(ids(ix.nearest(lat, 10, 3, all, 2000)), ['a', 'b', 'c'], `at ${lat}°: all three within 2 km`)
+  }
+})
