@@ -11,6 +11,7 @@ export interface BenchFlags {
   rate: number
   duration: number
   phases?: string
+  warmup: number
   drones: number
   connections: number
   format: 'json' | 'binary'
@@ -52,12 +53,12 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   const logger = createLogger('warn')
   const runs: Array<{ broker: string; result: LoadResult; thresholds: ThresholdResult[] }> = []
   for (const broker of brokers) {
-    process.stderr.write(`bench: ${plan.total.toLocaleString('en')} ${flags.format} positions over ${plan.durationS} s on ${broker}\n`)
+    process.stderr.write(`bench: ${plan.total.toLocaleString('en')} ${flags.format} positions over ${plan.durationS} s on ${broker}${flags.warmup > 0 ? ` after a ${flags.warmup} s warm-up ramp (not measured)` : ''}\n`)
     const result = await runLoad({
       broker: broker === 'embedded' ? undefined : broker, phases, drones: flags.drones, connections: flags.connections,
-      format: flags.format, batchSize: flags.batch, lingerMs: flags.linger, qos: flags.qos, window: flags.window, wsClients: flags.wsClients, logger,
+      format: flags.format, batchSize: flags.batch, lingerMs: flags.linger, qos: flags.qos, window: flags.window, wsClients: flags.wsClients, warmupS: flags.warmup, logger,
       connect: (url, role) => connectMqtt(url, clientId(role)),
-      onSecond: (p) => process.stderr.write(`  ${String(p.second).padStart(4)} s  sent ${p.sent.toLocaleString('en').padStart(11)}  engine ${p.engine.toLocaleString('en').padStart(9)}/s  bare ${p.bare.toLocaleString('en').padStart(9)}/s  p99 ${p.p99} ms\n`),
+      onSecond: (p) => process.stderr.write(`  ${p.second < 0 ? 'warm-up' : `${String(p.second).padStart(4)} s`}  sent ${p.sent.toLocaleString('en').padStart(11)}  engine ${p.engine.toLocaleString('en').padStart(9)}/s  bare ${p.bare.toLocaleString('en').padStart(9)}/s  p99 ${p.p99} ms\n`),
     })
     runs.push({ broker, result, thresholds: checkThresholds(thresholds, figures(result)) })
   }

@@ -12,7 +12,7 @@ import type { TrackMessage } from '../protocol/tracking.js'
 import { randomBytes } from 'node:crypto'
 import { BarePipe } from './BarePipe.js'
 import { LatencyStats, type LatencySummary } from './LatencyStats.js'
-import { LoadPlan } from './LoadPlan.js'
+import { LoadPlan, type LoadPhase } from './LoadPlan.js'
 import type { PublisherConfig, PublisherMessage, StartMessage } from './publisherWorker.js'
 import { SeqTracker } from './SeqTracker.js'
 
@@ -22,6 +22,13 @@ export interface LoadOptions extends Omit<PublisherConfig, 'brokerUrl' | 'prefix
   broker?: string | undefined
   /** WebSocket clients, each tracking one delivery. */
   wsClients: number
+  /**
+   * Seconds of linear ramp from 0 to the first phase's rate before the
+   * measured phases, left out of every figure but loss (default 0): a cold
+   * process (JIT, buffers, connections) under a step load measures its
+   * start-up, not its steady state.
+   */
+  warmupS?: number
   logger: Logger
   connect: (url: string, role: string) => Promise<BrokerLink & { endAsync(): Promise<unknown> }>
   onSecond?: (p: LoadProgress) => void
@@ -62,6 +69,8 @@ const wallNow = (): number => performance.timeOrigin + performance.now()
  */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const plan = new LoadPlan(o.phases)
+  const warmupS = o.warmupS ?? 0
+  const sentPhases = warmupS > 0 ? [{ rate: 0, to: (o.phases[0] as LoadPhase).rate, durationS: warmupS }, ...o.phases] : o.phases
   const prefix = `dronefleet-bench-${randomBytes(3).toString('hex')}/v1`
   const t = makeTopics(prefix)
   const cleanup: Array<() => Promise<unknown>> = []
@@ -74,8 +83,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const brokerUrl = o.broker ?? (embedded as EmbeddedBroker).url
     const engineStats = new LatencyStats()
     const seqs = new SeqTracker()
+    // startAt: when the load begins; measureAt: when the warm-up ends and the figures begin.
     let startAt = Infinity
+    let measureAt = Infinity
     let lastEngineAt = 0
+    let measured = 0
     const link = async (role: string): Promise<BrokerLink> => {
       if (embedded) {
         const l = new InProcessLink(embedded.aedes, o.logger)
@@ -90,9 +102,13 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const engine = await startMqttEngine({
       mqtt: engineClient, topics: t, profile: DEFAULT_PROFILE, depots: [], logger: o.logger,
       observe: (s) => {
-        const now = (lastEngineAt = wallNow())
-        engineStats.record((now - startAt) / 1000, now - s.ts)
+        const now = wallNow()
         seqs.add(s.droneId, s.seq)
+        if (s.ts >= measureAt) engineStats.record((now - measureAt) / 1000, now - s.ts)
+        if (now >= measureAt) {
+          measured++
+          lastEngineAt = now
+        }
       },
     })
     cleanup.push(() => engine.close())
@@ -106,7 +122,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     cleanup.push(() => bare.stop())
 
     const config: PublisherConfig = {
-      brokerUrl, prefix, phases: o.phases, drones: o.drones, connections: o.connections, format: o.format,
+      brokerUrl, prefix, phases: sentPhases, drones: o.drones, connections: o.connections, format: o.format,
       batchSize: o.batchSize, lingerMs: o.lingerMs, qos: o.qos, window: o.window,
     } satisfies Required<PublisherConfig>
     const worker = new Worker(new URL('./publisherWorker.js', import.meta.url), { workerData: config })
@@ -119,7 +135,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       worker.on('message', (m: PublisherMessage) => {
         if (m.type === 'ready') {
           startAt = wallNow() + 100
-          bare.begin(startAt)
+          measureAt = startAt + warmupS * 1000
+          bare.begin(measureAt)
           worker.postMessage({ startAt } satisfies StartMessage)
           markStarted()
         } else if (m.type === 'progress') sent = m.sent
@@ -145,14 +162,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         const ws = new WebSocket(trackingUrl)
         ws.on('message', (data) => {
           const m = JSON.parse(String(data)) as TrackMessage
-          if (m.type === 'tracking') wsStats.record((wallNow() - startAt) / 1000, wallNow() - m.ts)
+          if (m.type === 'tracking' && m.ts >= measureAt) wsStats.record((wallNow() - measureAt) / 1000, wallNow() - m.ts)
         })
         sockets.push(ws)
       }
     }
 
     const ticker = setInterval(() => {
-      const second = Math.floor((wallNow() - startAt) / 1000)
+      const second = Math.floor((wallNow() - measureAt) / 1000)
       void bare.report().then(() => {
         o.onSecond?.({ second, sent, engine: engineStats.series()[second - 1] ?? 0, bare: bare.series()[second - 1] ?? 0, p99: engineStats.summary().p99 })
       })
@@ -167,8 +184,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     await bare.report()
     // Rates over the time the messages took to arrive, not the time planned
     // for sending them: a pipeline that falls behind shows a lower rate.
-    const span = (last: number): number => Math.max(plan.durationS, (last - startAt) / 1000)
-    const engineThroughput = Math.round(seqs.received / span(lastEngineAt))
+    const span = (last: number): number => Math.max(plan.durationS, (last - measureAt) / 1000)
+    const engineThroughput = Math.round(measured / span(lastEngineAt))
     const bareThroughput = Math.round(bare.total / span(bare.lastAt))
     return {
       config: { ...o, broker: o.broker ?? 'embedded', plannedMessages: plan.total, durationS: plan.durationS } as LoadResult['config'],
