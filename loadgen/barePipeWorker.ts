@@ -15,6 +15,7 @@ export interface BarePipeConfig {
 }
 
 /** Main thread → worker. */
+/** `start`: count arrivals from startAt (wall ms) on. */
 export type BarePipeCommand = { type: 'start'; startAt: number } | { type: 'report' }
 
 /** Worker → main thread. */
@@ -36,10 +37,12 @@ async function main(c: BarePipeConfig): Promise<void> {
   let lastAt = 0
   const perSecond: number[] = []
   client.on('message', (topic, payload) => {
+    const now = wallNow()
+    if (now < startAt) return // before the measured load (warm-up)
     const n = topic.startsWith(batchPrefix) ? (payload.byteLength >= HEADER_BYTES ? payload.readUInt32LE(4) : 0) : 1
     total += n
-    lastAt = wallNow()
-    const sec = Math.max(0, Math.floor((lastAt - startAt) / 1000))
+    lastAt = now
+    const sec = Math.floor((lastAt - startAt) / 1000)
     while (perSecond.length <= sec) perSecond.push(0)
     perSecond[sec] = (perSecond[sec] as number) + n
   })
