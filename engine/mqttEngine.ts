@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { BatchError, batchDroneId, decodeBatch } from '../protocol/batchCodec.js'
+import { BatchError, batchDroneId, decodeBatch, type BatchReader } from '../protocol/batchCodec.js'
 import { decodeClock } from '../protocol/clock.js'
 import { decodeRequest } from '../protocol/requests.js'
 import { decodeTelemetryJson, TelemetryError, type TelemetrySample } from '../protocol/telemetry.js'
@@ -20,8 +20,8 @@ export interface MqttEngineOptions extends Omit<EngineOptions, 'sink'> {
   clockTickMs?: number
   /** How long after the last `sim/clock` message the adapter takes the clock back, wall ms. Default 5000. */
   simClockQuietMs?: number
-  /** Hears every sample the engine accepted, after it was applied (load tests measure latency with it). */
-  observe?: (s: TelemetrySample) => void
+  /** Hears every sample the engine accepted, after it was applied, with the wall time it was processed at (load tests measure latency with it). */
+  observe?: (s: TelemetrySample, at: number) => void
 }
 
 export interface MqttEngine {
@@ -80,37 +80,49 @@ export async function startMqttEngine(o: MqttEngineOptions): Promise<MqttEngine>
   const timer = tickMs > 0 ? setInterval(tick, tickMs) : undefined
   timer?.unref()
 
-  const accept = (sample: TelemetrySample): void => {
-    if (!engine.handleTelemetry(sample)) return
-    const wall = now()
+  // `wall`: when the message was taken in; a batch's records share their frame's.
+  const accept = (sample: TelemetrySample, wall: number): boolean => {
+    if (!engine.handleTelemetry(sample)) return false
     engine.recordLag(wall - sample.ts)
     if (sample.ts >= latestTs) {
       latestTs = sample.ts
       latestAt = wall
     }
-    o.observe?.(sample)
+    return true
   }
   // Batch records are applied through one reused sample: the core copies
   // what it keeps, so a frame of thousands allocates no objects but ids.
   const batchPrefix = `${t.prefix}/telemetry-batch/`
   const ids: string[] = []
   const scratch: TelemetrySample = { droneId: '', seq: 0, ts: 0, lat: 0, lon: 0, alt: 0, speed: 0, heading: 0, battery: 0, state: 'idle' }
+  const read = (r: BatchReader, i: number): TelemetrySample => {
+    const n = r.drone(i)
+    scratch.droneId = ids[n] ??= batchDroneId(n)
+    scratch.seq = r.seq(i)
+    scratch.ts = r.ts(i)
+    scratch.lat = r.lat(i)
+    scratch.lon = r.lon(i)
+    scratch.alt = r.alt(i)
+    scratch.speed = r.speed(i)
+    scratch.heading = r.heading(i)
+    scratch.battery = r.battery(i)
+    scratch.state = r.state(i)
+    return scratch
+  }
+  let taken = new Uint32Array(1024)
   const ingestBatch = (payload: Buffer): void => {
     const r = decodeBatch(payload)
-    for (let i = 0; i < r.count; i++) {
-      const n = r.drone(i)
-      scratch.droneId = ids[n] ??= batchDroneId(n)
-      scratch.seq = r.seq(i)
-      scratch.ts = r.ts(i)
-      scratch.lat = r.lat(i)
-      scratch.lon = r.lon(i)
-      scratch.alt = r.alt(i)
-      scratch.speed = r.speed(i)
-      scratch.heading = r.heading(i)
-      scratch.battery = r.battery(i)
-      scratch.state = r.state(i)
-      accept(scratch)
+    const wall = now()
+    if (!o.observe) {
+      for (let i = 0; i < r.count; i++) accept(read(r, i), wall)
+      return
     }
+    // Observed once the whole frame is applied, at that time: the figure is to engine-processed.
+    if (taken.length < r.count) taken = new Uint32Array(r.count)
+    let k = 0
+    for (let i = 0; i < r.count; i++) if (accept(read(r, i), wall)) taken[k++] = i
+    const done = now()
+    for (let j = 0; j < k; j++) o.observe(read(r, taken[j] as number), done)
   }
 
   const onMessage = (topic: string, payload: Buffer): void => {
@@ -139,7 +151,8 @@ export async function startMqttEngine(o: MqttEngineOptions): Promise<MqttEngine>
       if (sample.droneId !== droneId) {
         throw new TelemetryError('topic', `telemetry for "${sample.droneId}" arrived on the topic of "${droneId}"`, 'droneId', sample.droneId)
       }
-      accept(sample)
+      const wall = now()
+      if (accept(sample, wall)) o.observe?.(sample, wall)
     } catch (err) {
       if (err instanceof BatchError) {
         // One corrupt or truncated frame is dropped whole and counted once.

@@ -101,8 +101,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const engineClient = await link('bench-engine')
     const engine = await startMqttEngine({
       mqtt: engineClient, topics: t, profile: DEFAULT_PROFILE, depots: [], logger: o.logger,
-      observe: (s) => {
-        const now = wallNow()
+      now: wallNow,
+      observe: (s, now) => {
         seqs.add(s.droneId, s.seq)
         if (s.ts >= measureAt) engineStats.record((now - measureAt) / 1000, now - s.ts)
         if (now >= measureAt) {
