@@ -105,3 +105,8 @@ export function polygonProblems(polygon: unknown, base = '/polygon'): FieldProbl
   if (Math.abs(area) / 2 < 1) return [{ field: base, value: polygon, message: 'encloses no area (its points are in a line)' }]
   return []
 }
+
+/** A longitude brought into [-180, 180): a point nudged east of 180° is at -179.x°. */
+export function wrapLon(lon: number): number {
+  return lon >= -180 && lon < 180 ? lon : ((((lon + 180) % 360) + 360) % 360) - 180
+}

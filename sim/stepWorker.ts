@@ -1,5 +1,6 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina'
 import { BatchWriter, stateCode } from '../protocol/batchCodec.js'
+import { wrapLon } from '../protocol/geo.js'
 import type { DroneProfile } from '../protocol/profile.js'
 import { droneState, stepDrone } from './flight.js'
 import { Flag, FleetState } from './FleetState.js'
@@ -84,7 +85,8 @@ export function encodeStep(task: StepTask): StepResult {
         if (sigma > 0) {
           const [dn, de] = gpsError(task.seed, i, seq, sigma)
           lat = Math.max(-90, Math.min(90, lat + dn / M_PER_DEG_LAT))
-          lon = lon + de / (M_PER_DEG_LAT * Math.cos((lat * Math.PI) / 180))
+          // Noise near ±180° must not leave the valid range: one bad record rejects its whole frame.
+          lon = wrapLon(lon + de / (M_PER_DEG_LAT * Math.cos((lat * Math.PI) / 180)))
         }
         f.fixLat[i] = lat
         f.fixLon[i] = lon

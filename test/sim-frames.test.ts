@@ -1,6 +1,7 @@
 import { Piscina } from 'piscina'
 import t from 'tap'
 import { BatchWriter, decodeBatch, HEADER_BYTES, RECORD_BYTES, stateCode, type BatchReader } from '../protocol/batchCodec.js'
+import { wrapLon } from '../protocol/geo.js'
 import { DEFAULT_PROFILE } from '../protocol/profile.js'
 import { decodeTelemetryJson } from '../protocol/telemetry.js'
 import { topics } from '../protocol/topics.js'
@@ -257,4 +258,24 @@ t.test('BatchWriter.pushRecord copies an encoded record whole', async (t) => {
   t.same([r.shard, r.count, r.drone(0), r.drone(1)], [9, 2, 6, 5], 'grows past its capacity; the header is the writer\'s')
   t.same(r.sample(0), decodeBatch(src).sample(1))
   t.throws(() => w.pushRecord(new Uint8Array(10)), RangeError)
+})
+
+t.test('GPS noise next to the antimeridian wraps the longitude instead of spoiling the frame', async (t) => {
+  const f = new FleetState(10)
+  for (let i = 0; i < 10; i++) {
+    f.lat[i] = f.fixLat[i] = -16.5
+    f.lon[i] = f.fixLon[i] = 179.99999 // Fiji, a metre from the antimeridian
+    f.battery[i] = 1
+    f.phase[i] = Phase.Ground
+    f.gpsSigmaM[i] = 50
+  }
+  for (let tick = 1; tick <= 20; tick++) {
+    const frame = encodeStep(task(f, 0, 10, T0 + tick * 1000)).frames[0]!
+    const r = decodeBatch(frame) // throws on a longitude past 180
+    for (let j = 0; j < r.count; j++) t.ok(r.lon(j) >= -180 && r.lon(j) < 180, `tick ${tick}: ${r.lon(j)}`)
+  }
+  t.equal(wrapLon(180.5), -179.5)
+  t.equal(wrapLon(-180.25), 179.75)
+  t.equal(wrapLon(540), -180)
+  t.equal(wrapLon(12.5), 12.5)
 })
