@@ -5,19 +5,14 @@ import { haversineM, type LatLon } from '../protocol/geo.js'
 import { DEFAULT_PROFILE } from '../protocol/profile.js'
 import type { DroneState, TelemetrySample } from '../protocol/telemetry.js'
 import type { TrackingMessage } from '../protocol/tracking.js'
+import { offset } from './helpers/offset.js'
 
 /** Shared by the engine's unit tests: a recording sink, sample helpers, and a scripted flight. */
 export const T0 = 1_763_700_000_000
 export const S = 1000 // one second in ms
-export const DEPOT: LatLon = { lat: 47.6, lon: -122.33 }
+export { offset }
 
-/** A point `northM` metres north and `eastM` metres east of `o` (small offsets). */
-export function offset(o: LatLon, northM: number, eastM: number): LatLon {
-  return {
-    lat: o.lat + northM / 111_195,
-    lon: o.lon + eastM / (111_195 * Math.cos((o.lat * Math.PI) / 180)),
-  }
-}
+export const DEPOT: LatLon = { lat: 47.6, lon: -122.33 }
 
 export function lerp(a: LatLon, b: LatLon, f: number): LatLon {
   return { lat: a.lat + (b.lat - a.lat) * f, lon: a.lon + (b.lon - a.lon) * f }

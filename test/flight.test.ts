@@ -5,16 +5,10 @@ import type { DroneState } from '../protocol/telemetry.js'
 import { ARRIVAL_M, assignMission, droneState, READY_BATTERY, stepDrone, type Waypoint } from '../sim/flight.js'
 import { FleetState, MAX_WAYPOINTS, Phase, WaypointKind } from '../sim/FleetState.js'
 import { sliceRanges } from '../sim/shards.js'
+import { offset } from './helpers/offset.js'
 
 const p: DroneProfile = { ...DEFAULT_PROFILE }
 const DEPOT: LatLon = { lat: 47.6, lon: -122.33 }
-
-function offset(o: LatLon, northM: number, eastM: number): LatLon {
-  return {
-    lat: o.lat + northM / 111_195,
-    lon: o.lon + eastM / (111_195 * Math.cos((o.lat * Math.PI) / 180)),
-  }
-}
 
 // 1207 m: not a whole number of 15 m steps, so the last cruise step is a short one.
 const PICKUP = offset(DEPOT, 1207, 0)

@@ -5,22 +5,11 @@ import { assignMission, droneState, stepDrone, type Waypoint } from '../sim/flig
 import { FleetState, Phase, WaypointKind } from '../sim/FleetState.js'
 import { planMission, refusalReason } from '../sim/missionPlan.js'
 import { CALM, windTriangle, type Wind } from '../sim/wind.js'
+import { offset } from './helpers/offset.js'
+import { grounded } from './helpers/grounded.js'
 
 const p: DroneProfile = { ...DEFAULT_PROFILE }
 const DEPOT: LatLon = { lat: 47.6, lon: -122.33 }
-
-function offset(o: LatLon, northM: number, eastM: number): LatLon {
-  return { lat: o.lat + northM / 111_195, lon: o.lon + eastM / (111_195 * Math.cos((o.lat * Math.PI) / 180)) }
-}
-
-function grounded(battery = 1, at: LatLon = DEPOT): FleetState {
-  const f = new FleetState(1)
-  f.lat[0] = at.lat
-  f.lon[0] = at.lon
-  f.battery[0] = battery
-  f.phase[0] = Phase.Ground
-  return f
-}
 
 const PICKUP = offset(DEPOT, 2000, 0)
 const DROPOFF = offset(PICKUP, 0, 1500)

@@ -3,26 +3,15 @@ import type { DroneCommand } from '../protocol/commands.js'
 import { haversineM, type LatLon } from '../protocol/geo.js'
 import { DEFAULT_PROFILE, type DroneProfile } from '../protocol/profile.js'
 import { assignMission, droneState, stepDrone, type Waypoint } from '../sim/flight.js'
-import { FleetState, MAX_WAYPOINTS, Phase, WaypointKind } from '../sim/FleetState.js'
+import { FleetState, MAX_WAYPOINTS, WaypointKind } from '../sim/FleetState.js'
 import { planMission, refusalReason } from '../sim/missionPlan.js'
 import { assignmentRoute, assignmentWaypoints } from '../sim/missionWaypoints.js'
 import { CALM, type Wind } from '../sim/wind.js'
+import { offset } from './helpers/offset.js'
+import { grounded } from './helpers/grounded.js'
 
 const p: DroneProfile = { ...DEFAULT_PROFILE }
 const DEPOT: LatLon = { lat: 47.6, lon: -122.33 }
-
-function offset(o: LatLon, northM: number, eastM: number): LatLon {
-  return { lat: o.lat + northM / 111_195, lon: o.lon + eastM / (111_195 * Math.cos((o.lat * Math.PI) / 180)) }
-}
-
-function grounded(battery = 1, at: LatLon = DEPOT): FleetState {
-  const f = new FleetState(1)
-  f.lat[0] = at.lat
-  f.lon[0] = at.lon
-  f.battery[0] = battery
-  f.phase[0] = Phase.Ground
-  return f
-}
 
 // Round a wall 1 km north of the depot: west 500 m, north 1.5 km, back east to the pickup; the drop-off is east of it.
 const PICKUP = offset(DEPOT, 2000, 0)

@@ -2,16 +2,11 @@ import t from 'tap'
 import { batteryCovers, planTrip, type TripPlan } from '../engine/tripPlan.js'
 import { haversineM, type LatLon } from '../protocol/geo.js'
 import { cruiseEnergyWh, DEFAULT_PROFILE, hoverEnergyWh, type DroneProfile } from '../protocol/profile.js'
+import { offset } from './helpers/offset.js'
 
 const p: DroneProfile = { ...DEFAULT_PROFILE }
 
 /** A point `northM` metres north and `eastM` metres east of `o` (small offsets). */
-function offset(o: LatLon, northM: number, eastM: number): LatLon {
-  return {
-    lat: o.lat + northM / 111_195,
-    lon: o.lon + eastM / (111_195 * Math.cos((o.lat * Math.PI) / 180)),
-  }
-}
 
 const depot: LatLon = { lat: 47.6, lon: -122.33 }
 const pickup = offset(depot, 1000, 0)
