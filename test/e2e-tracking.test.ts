@@ -1,28 +1,13 @@
 import t from 'tap'
 import WebSocket from 'ws'
-import { clientId, connectMqtt } from '../cli/connectMqtt.js'
 import type { DroneView } from '../protocol/views.js'
 import type { DeliverySnapshot, TrackMessage } from '../protocol/tracking.js'
-import { Simulator } from '../sim/Simulator.js'
-import { quietScenario, startTestService, until } from './helpers/service.js'
+import { flyFleet, quietScenario, startTestService, until } from './helpers/service.js'
 
 t.test('a delivery POSTed over HTTP is flown and tracked live until Completed', async (t) => {
   const scenario = quietScenario()
   const service = await startTestService(scenario)
-  const simClient = await connectMqtt(service.brokerUrl, clientId('sim'))
-  const stop = new AbortController()
-  const sim = new Simulator({
-    scenario, mqtt: simClient, topics: service.topics, workers: 2, signal: stop.signal,
-    submit: () => Promise.reject(new Error('this scenario makes no demand')),
-  })
-  t.teardown(async () => {
-    stop.abort()
-    await flying.catch(() => undefined)
-    await sim.close()
-    await simClient.endAsync()
-    await service.close()
-  })
-  const flying = sim.run()
+  await flyFleet(t, service, scenario, { workers: 2 })
   const api = service.gateway.httpUrl
   const auth = { authorization: 'Bearer test-key', 'content-type': 'application/json' }
 

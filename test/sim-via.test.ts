@@ -9,6 +9,7 @@ import { assignmentRoute, assignmentWaypoints } from '../sim/missionWaypoints.js
 import { CALM, type Wind } from '../sim/wind.js'
 import { offset } from './helpers/offset.js'
 import { grounded } from './helpers/grounded.js'
+import { flyFleet, quietScenario, startTestService, until } from './helpers/service.js'
 
 const p: DroneProfile = { ...DEFAULT_PROFILE }
 const DEPOT: LatLon = { lat: 47.6, lon: -122.33 }
@@ -133,9 +134,6 @@ t.test('a loaded assignment: the package stays aboard, no pickup is flown, and t
 })
 
 t.test('end to end: the engine routes a delivery round a no-fly zone and the simulator flies the way round', async (t) => {
-  const { clientId, connectMqtt } = await import('../cli/connectMqtt.js')
-  const { Simulator } = await import('../sim/Simulator.js')
-  const { quietScenario, startTestService, until } = await import('./helpers/service.js')
   const scenario = quietScenario()
   const hub = scenario.depots[0]!.position
   const service = await startTestService(scenario)
@@ -151,23 +149,10 @@ t.test('end to end: the engine routes a delivery round a no-fly zone and the sim
   t.equal((await call('POST', '/v1/zones', { id: 'wall', polygon: wall })).status, 202)
   await until(async () => ((await call('GET', '/v1/zones/wall')).status === 200 ? true : undefined), 10_000, 'the zone')
 
-  const simClient = await connectMqtt(service.brokerUrl, clientId('sim'))
+  const { sim, simClient, land } = await flyFleet(t, service, scenario, { workers: 1, speed: 100 })
   const commands: DroneCommand[] = []
   simClient.on('message', (topic, payload) => {
     if (service.topics.droneIdOf(topic) !== undefined && topic.includes('/commands/')) commands.push(JSON.parse(String(payload)) as DroneCommand)
-  })
-  const stop = new AbortController()
-  const sim = new Simulator({
-    scenario, mqtt: simClient, topics: service.topics, workers: 1, speed: 100, signal: stop.signal,
-    submit: () => Promise.reject(new Error('this scenario makes no demand')),
-  })
-  const flying = sim.run()
-  t.teardown(async () => {
-    stop.abort()
-    await flying.catch(() => undefined)
-    await sim.close()
-    await simClient.endAsync()
-    await service.close()
   })
   await until(async () => ((await call('GET', '/v1/drones')).body.items.length === 3 ? true : undefined), 10_000, 'the fleet')
   const dropoff = offset(hub, 2500, 0)
@@ -185,8 +170,7 @@ t.test('end to end: the engine routes a delivery round a no-fly zone and the sim
   t.ok((cmd.via?.dropoff.length ?? 0) >= 1, `${cmd.via?.dropoff.length} turning points on the way to the drop-off`)
   const mission = sim.missions.find((m) => m.deliveryId === created.body.id)!
   t.same(mission.route.slice(1), assignmentRoute(hub, assignmentWaypoints(cmd)).slice(1), 'the mission\'s route is the command\'s, turning points included')
-  stop.abort()
-  await flying
+  await land()
   // Straight to the drop-off is 2500 m; round the wall's west end, about 2690 m.
   t.ok(mission.distanceM > 2600, `flew ${mission.distanceM} m by the drop-off, more than straight there`)
 })

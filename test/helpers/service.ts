@@ -1,8 +1,12 @@
+import type { MqttClient } from 'mqtt'
 import { pino } from 'pino'
+import type { Test } from 'tap'
+import { clientId, connectMqtt } from '../../cli/connectMqtt.js'
 import { scenarioEngineOptions } from '../../cli/scenarioEngineOptions.js'
 import { startService, type Service } from '../../cli/startService.js'
 import { parseScenario } from '../../sim/loadScenario.js'
 import type { Scenario } from '../../sim/Scenario.js'
+import { Simulator } from '../../sim/Simulator.js'
 
 /** A one-depot scenario with (practically) no generated demand: the test makes its own requests. */
 export function quietScenario(overrides = ''): Scenario {
@@ -29,6 +33,32 @@ export function startTestService(s: Scenario, apiKey: string | null = 'test-key'
     mqttPort: 0, httpPort: 0, wsPort: 0, host: '127.0.0.1', apiKey,
     ...scenarioEngineOptions(s), logger: silent,
   })
+}
+
+/**
+ * Flies a scenario that makes no demand of its own against `service` until
+ * the test ends (or `land()`), then closes the service. Returns the
+ * simulator and its broker client (to listen in on its commands).
+ */
+export async function flyFleet(t: Test, service: Service, scenario: Scenario, o: { workers: number; speed?: number }): Promise<{ sim: Simulator; simClient: MqttClient; land(): Promise<void> }> {
+  const simClient = await connectMqtt(service.brokerUrl, clientId('sim'))
+  const stop = new AbortController()
+  const sim = new Simulator({
+    scenario, mqtt: simClient, topics: service.topics, workers: o.workers, speed: o.speed, signal: stop.signal,
+    submit: () => Promise.reject(new Error('this scenario makes no demand')),
+  })
+  const flying = sim.run()
+  const land = async (): Promise<void> => {
+    stop.abort()
+    await flying.then(() => undefined)
+  }
+  t.teardown(async () => {
+    await land().catch(() => undefined)
+    await sim.close()
+    await simClient.endAsync()
+    await service.close()
+  })
+  return { sim, simClient, land }
 }
 
 export { until } from './until.js'
