@@ -69,7 +69,9 @@ function policyHooks(policy: BrokerPolicy, log: Logger | undefined): Partial<Aed
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const maxBuffered = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES
   let drops = 0
+  // Clients being dropped for, so the warning is logged once per episode.
   const behind = new WeakSet<Client>()
+  let behindCount = 0
   const aedes = await Aedes.createBroker({
     ...(opts.policy ? policyHooks(opts.policy, opts.logger) : {}),
     // aedes' default lets 100 messages be in flight and queues the rest in
@@ -85,16 +87,21 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     authorizeForward(client, packet) {
       const waiting = (client.conn as { writableLength?: number }).writableLength ?? 0
       if (packet.qos > 0 || waiting <= maxBuffered) {
-        behind.delete(client)
+        // Every delivery passes here: look the client up only while some client is behind.
+        if (behindCount > 0 && behind.delete(client)) behindCount--
         return packet
       }
       drops++
       if (!behind.has(client)) {
         behind.add(client)
+        behindCount++
         opts.logger?.warn({ clientId: client.id, waitingBytes: waiting }, 'broker: a subscriber fell behind; dropping its QoS 0 messages until it catches up')
       }
       return null
     },
+  })
+  aedes.on('clientDisconnect', (client) => {
+    if (behind.delete(client)) behindCount--
   })
   // Small packets (telemetry, lockstep clock) must not wait for Nagle's
   // algorithm; they are batched per loop turn instead (coalesceWrites).
