@@ -71,7 +71,8 @@ export class Dispatcher {
     // The least battery any idle drone needs for this trip (already at the pickup, straight home; in still
     // air only): drones below it are passed over in the search, so that a hub's drones that are still
     // charging do not fill the k nearest while charged ones at the same spot wait.
-    const home = this.depotFor(rec.dropoff, rec.pickup)
+    // Without depots a drone goes home to where it started, which may be at the drop-off: no flight home counted.
+    const home = this.x.depots.length > 0 ? this.depotFor(rec.dropoff, rec.pickup) : rec.dropoff
     const least = this.x.wind ? 0 : leastBattery(p, toDropoff.lengthM, haversineM(rec.dropoff.lat, rec.dropoff.lon, home.lat, home.lon), rec.weightKg)
     if (least > 1) {
       return { reason: `even a full drone waiting at the pickup could not fly to the drop-off and back to a depot with its reserve (it needs ${Math.round(least * 100)}% of a battery)` }
