@@ -5,7 +5,7 @@ import { startMqttEngine, type MqttEngine } from '../engine/mqttEngine.js'
 import { brokerPolicy, type BrokerRole, type BrokerUser } from '../gateway/brokerPolicy.js'
 import { generatedUser, urlWithCredentials } from '../gateway/brokerUsers.js'
 import { startEmbeddedBroker, type EmbeddedBroker } from '../gateway/embeddedBroker.js'
-import { InProcessLink } from '../gateway/InProcessLink.js'
+import { openLink } from '../gateway/openLink.js'
 import { startGateway, type Gateway, type GatewayOptions } from '../gateway/startGateway.js'
 import type { BrokerLink } from '../protocol/BrokerLink.js'
 import type { LatLon, Zone } from '../protocol/geo.js'
@@ -87,14 +87,9 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     const brokerUrlFor = (role: Exclude<BrokerRole, 'drone'>): string =>
       embedded ? urlWithCredentials(embedded.url, own.get(role) as BrokerUser) : publicBrokerUrl
     const connect = async (role: 'engine' | 'gateway'): Promise<BrokerLink> => {
-      if (embedded) {
-        const link = new InProcessLink(embedded.aedes, o.logger.child({ part: role }))
-        opened.push(() => link.end())
-        return link
-      }
-      const c = await connectMqtt(brokerUrlFor(role), clientId(role))
-      opened.push(() => c.endAsync())
-      return c
+      const { link, close } = await openLink(embedded, () => connectMqtt(brokerUrlFor(role), clientId(role)), o.logger.child({ part: role }))
+      opened.push(close)
+      return link
     }
     const engineClient = await connect('engine')
     const engine = await startMqttEngine({

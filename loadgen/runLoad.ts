@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import WebSocket from 'ws'
 import { startMqttEngine } from '../engine/mqttEngine.js'
 import { startEmbeddedBroker, type EmbeddedBroker } from '../gateway/embeddedBroker.js'
-import { InProcessLink } from '../gateway/InProcessLink.js'
+import { openLink } from '../gateway/openLink.js'
 import { startGateway } from '../gateway/startGateway.js'
 import type { BrokerLink } from '../protocol/BrokerLink.js'
 import { DEFAULT_PROFILE } from '../protocol/profile.js'
@@ -89,14 +89,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     let lastEngineAt = 0
     let measured = 0
     const link = async (role: string): Promise<BrokerLink> => {
-      if (embedded) {
-        const l = new InProcessLink(embedded.aedes, o.logger)
-        cleanup.push(() => l.end())
-        return l
-      }
-      const c = await o.connect(brokerUrl, role)
-      cleanup.push(() => c.endAsync())
-      return c
+      const { link, close } = await openLink(embedded, () => o.connect(brokerUrl, role), o.logger)
+      cleanup.push(close)
+      return link
     }
     const engineClient = await link('bench-engine')
     const engine = await startMqttEngine({
