@@ -22,7 +22,10 @@ export class InProcessLink implements BrokerLink {
   private closed = false
   private readonly deliver: Deliver
 
-  constructor(private readonly aedes: Aedes, private readonly log?: Logger) {
+  constructor(
+    private readonly aedes: Aedes,
+    private readonly log?: Logger,
+  ) {
     this.deliver = (packet, done) => {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
       for (const l of this.listeners) {
@@ -59,7 +62,14 @@ export class InProcessLink implements BrokerLink {
    * the QoS they subscribed with.
    */
   publish(topic: string, payload: string | Buffer, _opts: { qos: 0 | 1 }, callback?: (err?: Error) => void): void {
-    const packet = { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: 1, retain: false, dup: false } as PublishPacket
+    const packet = {
+      cmd: 'publish',
+      topic,
+      payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
+      qos: 1,
+      retain: false,
+      dup: false,
+    } as PublishPacket
     this.aedes.publish(packet, (err) => callback?.(err ?? undefined))
   }
 

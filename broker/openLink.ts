@@ -14,7 +14,11 @@ export interface OpenLink {
  * into the embedded broker when there is one, otherwise the MQTT client
  * `connect` opens.
  */
-export async function openLink(embedded: EmbeddedBroker | null, connect: () => Promise<BrokerLink & { endAsync(): Promise<unknown> }>, logger?: Logger): Promise<OpenLink> {
+export async function openLink(
+  embedded: EmbeddedBroker | null,
+  connect: () => Promise<BrokerLink & { endAsync(): Promise<unknown> }>,
+  logger?: Logger,
+): Promise<OpenLink> {
   if (embedded) {
     const link = new InProcessLink(embedded.aedes, logger)
     return { link, close: () => link.end() }

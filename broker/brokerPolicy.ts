@@ -41,17 +41,37 @@ interface Grants {
 function grants(role: BrokerRole, t: Topics, username: string): Grants {
   const events = t.deliveryEventsAll
   const tracking = t.trackingAll
+  // The same grants on every named region's topics (`{prefix}/regions/+/…`) as on the default region's.
+  const r = t.forRegion('+')
   switch (role) {
     case 'admin':
       return { publish: ['#'], subscribe: ['#'] }
     case 'engine':
-      return { publish: [t.commandsAll, events, tracking, t.engineWatermark], subscribe: [t.telemetryAll, t.telemetryBatchAll, t.requests, t.simClock] }
+      return {
+        publish: [t.commandsAll, events, tracking, t.engineWatermark, r.engineWatermark, t.engineProbeAll, t.engineStatusAll],
+        subscribe: [
+          t.telemetryAll,
+          t.telemetryBatchAll,
+          t.requests,
+          t.simClock,
+          r.telemetryAll,
+          r.telemetryBatchAll,
+          r.requests,
+          r.simClock,
+          t.engineProbeAll,
+        ],
+      }
     case 'gateway':
-      return { publish: [t.requests], subscribe: [events, tracking] }
+      // An engine apart says what it holds and how it is doing on its status topic; gateways apart read it.
+      return { publish: [t.requests, r.requests], subscribe: [events, tracking, t.engineStatusAll] }
     case 'sim':
-      return { publish: [t.telemetryAll, t.telemetryBatchAll, t.simClock], subscribe: [t.commandsAll, t.engineWatermark, events, tracking] }
+      return {
+        publish: [t.telemetryAll, t.telemetryBatchAll, t.simClock, r.telemetryAll, r.telemetryBatchAll, r.simClock],
+        subscribe: [t.commandsAll, t.engineWatermark, r.engineWatermark, events, tracking],
+      }
     case 'drone':
-      return { publish: [t.telemetry(username)], subscribe: [t.commands(username)] }
+      // A drone's own telemetry topic, in whichever region it flies.
+      return { publish: [t.telemetry(username), r.telemetry(username)], subscribe: [t.commands(username)] }
     default: {
       const never: never = role
       return never
@@ -81,7 +101,8 @@ const digest = (s: string | Buffer): Buffer => createHash('sha256').update(s).di
 
 export function brokerPolicy(users: readonly BrokerUser[], topics: Topics): BrokerPolicy {
   const byName = new Map<string, { user: BrokerUser; digest: Buffer; grants: Grants }>()
-  for (const user of users) byName.set(user.username, { user, digest: digest(user.password), grants: grants(user.role, topics, user.username) })
+  for (const user of users)
+    byName.set(user.username, { user, digest: digest(user.password), grants: grants(user.role, topics, user.username) })
   const grantsOf = (who: BrokerIdentity): Grants | undefined => byName.get(who.username)?.grants
 
   return {

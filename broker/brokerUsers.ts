@@ -16,7 +16,8 @@ export function parseBrokerUsers(input: unknown, source: string): BrokerUser[] {
     throw new DronefleetError(ErrorCodes.FLAG_INVALID, `${source}: ${field} ${message}, got ${showValue(value)}`, field, value)
   }
   const users = (input as { users?: unknown } | null)?.users
-  if (typeof input !== 'object' || input === null || !Array.isArray(users)) return fail('users', users, 'must be a list of {username, password, role}')
+  if (typeof input !== 'object' || input === null || !Array.isArray(users))
+    return fail('users', users, 'must be a list of {username, password, role}')
   const seen = new Set<string>()
   return users.map((u: unknown, i): BrokerUser => {
     const at = `users[${i}]`
@@ -25,18 +26,29 @@ export function parseBrokerUsers(input: unknown, source: string): BrokerUser[] {
     if (!(BROKER_ROLES as readonly unknown[]).includes(role)) return fail(`${at}.role`, role, `must be one of ${BROKER_ROLES.join(', ')}`)
     const pattern = role === 'drone' ? DRONE_ID : USERNAME
     if (typeof username !== 'string' || !pattern.test(username)) {
-      return fail(`${at}.username`, username, role === 'drone' ? 'must be the drone id (1-64 characters of A-Z a-z 0-9 . _ -)' : 'must be 1-64 characters of A-Z a-z 0-9 . _ @ -')
+      return fail(
+        `${at}.username`,
+        username,
+        role === 'drone' ? 'must be the drone id (1-64 characters of A-Z a-z 0-9 . _ -)' : 'must be 1-64 characters of A-Z a-z 0-9 . _ @ -',
+      )
     }
     if (seen.has(username)) return fail(`${at}.username`, username, 'is listed twice')
     seen.add(username)
-    if (typeof password !== 'string' || password.length < 8) return fail(`${at}.password`, password === undefined ? undefined : '***', 'must be a string of at least 8 characters')
+    if (typeof password !== 'string' || password.length < 8)
+      return fail(`${at}.password`, password === undefined ? undefined : '***', 'must be a string of at least 8 characters')
     return { username, password, role: role as BrokerRole }
   })
 }
 
-/** Fresh credentials for the service's own clients; URL-safe, so they can ride in an mqtt:// URL. */
-export function generatedUser(role: BrokerRole): BrokerUser {
-  return { username: `dronefleet-${role}`, password: randomBytes(18).toString('hex'), role }
+/** A fresh password for a generated user; URL-safe, so it can ride in an mqtt:// URL. */
+export const generatedPassword = (): string => randomBytes(18).toString('hex')
+
+/**
+ * Credentials for the service's own clients: fresh, or `password` (kept in
+ * the store, so URLs printed before a restart stay valid after it).
+ */
+export function generatedUser(role: BrokerRole, password: string = generatedPassword()): BrokerUser {
+  return { username: `dronefleet-${role}`, password, role }
 }
 
 /** `mqtt://user:password@host:port` from a credential-less broker URL. */
