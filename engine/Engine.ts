@@ -1,47 +1,22 @@
-import type { DroneCommand } from '../protocol/commands.js'
-import type { DeliveryEvent, DeliveryStatus } from '../protocol/events.js'
-import { DELIVERY_STATUSES, isTerminal } from '../protocol/events.js'
-import type { LatLon, Zone } from '../protocol/geo.js'
-import type { DroneProfile } from '../protocol/profile.js'
+import type { Zone } from '../protocol/geo.js'
 import type { DeliveryRequest } from '../protocol/requests.js'
 import type { TelemetryRejectReason, TelemetrySample } from '../protocol/telemetry.js'
-import type { TrackingMessage } from '../protocol/tracking.js'
 import type { DroneNear, DroneView, EngineStats } from '../protocol/views.js'
 import { Deliveries } from './Deliveries.js'
+import { EngineCounters } from './EngineCounters.js'
+import { resolveEngineOptions, type EngineTunables, type EngineWorld } from './engineOptions.js'
+import type { EngineSink } from './EngineSink.js'
 import { FleetIndex } from './FleetIndex.js'
+import { isAvailable } from './FleetView.js'
 import { Geofences } from './Geofences.js'
-import type { WindField } from './groundSpeed.js'
-import type { DeliveryRecord, TrackedDrone } from './records.js'
+import { type LearnedState, readLearnedState } from './LearnedState.js'
+import type { DeliveryRecord, DeliveryState, TrackedDrone } from './records.js'
 import { RoutePlanner } from './RoutePlanner.js'
-import { Supervisor, type SupervisorOptions } from './Supervisor.js'
+import { Supervisor } from './Supervisor.js'
 
-/** Where the engine's decisions go; the MQTT adapter publishes them. */
-export interface EngineSink {
-  command(cmd: DroneCommand): void
-  event(e: DeliveryEvent): void
-  tracking(m: TrackingMessage): void
-}
-
-export interface EngineOptions {
-  profile: DroneProfile
-  /** Depots drones return to; when empty, a drone returns to where it was assigned. */
-  depots: LatLon[]
+/** The tunables and their defaults, and the world the engine is told about, are in engineOptions.ts. */
+export interface EngineOptions extends EngineTunables, EngineWorld {
   sink: EngineSink
-  /** Horizontal distance at which a drone counts as at a pickup or drop-off, m. */
-  arrivalRadiusM?: number
-  /** Register drones on their first sample (default) or ignore unknown ones. */
-  autoRegister?: boolean
-  /** Zones known from the start (scenario or configuration); more arrive as AddZone requests. */
-  zones?: Zone[]
-  /** How far outside a zone a drone must be seen to have left it, m (geofence hysteresis). Default 30. */
-  geofenceExitBandM?: number
-  /** How far from no-fly zones routes keep, m. Default 60. */
-  zoneClearanceM?: number
-  /** Wind for ground speeds in plans and ETAs; still air when absent. */
-  wind?: WindField
-  /** How soon a drone must be due to release its package to be promised the next delivery, ms. Default 10 min. */
-  soonMs?: number
-  supervisor?: SupervisorOptions
 }
 
 /**
@@ -52,47 +27,38 @@ export interface EngineOptions {
  */
 export class Engine {
   private readonly autoRegister: boolean
+  private readonly maxDrones: number
   private readonly drones_ = new Map<string, TrackedDrone>()
   private readonly index = new FleetIndex<TrackedDrone>()
   private readonly geofences: Geofences
   private readonly supervisor: Supervisor
   private readonly desk: Deliveries
   private watermark = 0
-  private readonly counters: Required<Omit<EngineStats, 'etaError' | 'zones' | 'dronesLostNow'>>
+  /** Drones restored from snapshots, until the first advance() after the restore. */
+  private readonly restoredDrones: TrackedDrone[] = []
+  private readonly counters = new EngineCounters()
 
-  constructor(o: EngineOptions) {
-    this.autoRegister = o.autoRegister ?? true
+  constructor(options: EngineOptions) {
+    const o = resolveEngineOptions(options)
+    this.autoRegister = o.autoRegister
+    this.maxDrones = o.maxDrones
     this.geofences = new Geofences({ exitBandM: o.geofenceExitBandM })
-    for (const z of o.zones ?? []) this.geofences.set(z)
+    for (const z of o.zones) this.geofences.set(z)
     this.supervisor = new Supervisor(o.supervisor)
-    this.counters = {
-      telemetryReceived: 0,
-      telemetryRejected: { malformed: 0, missing: 0, type: 0, range: 0, topic: 0 },
-      telemetryStale: 0,
-      telemetryDuplicate: 0,
-      telemetryOutOfOrder: 0,
-      telemetryUnknownDrone: 0,
-      assignments: 0,
-      reassignments: 0,
-      deliveriesByStatus: Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0])) as Record<DeliveryStatus, number>,
-      watermark: 0,
-      lagMs: 0,
-      dronesLost: 0,
-      dronesReconciled: 0,
-      geofenceEntered: 0,
-      geofenceExited: 0,
-    }
     this.desk = new Deliveries({
       profile: o.profile,
       depots: o.depots,
       sink: o.sink,
-      arrivalM: o.arrivalRadiusM ?? 30,
+      arrivalM: o.arrivalRadiusM,
       fleet: this.index,
       drones: this.drones_,
       geofences: this.geofences,
       routes: new RoutePlanner(this.geofences, { clearanceM: o.zoneClearanceM }),
       wind: o.wind,
-      soonMs: o.soonMs ?? 600_000,
+      soonMs: o.soonMs,
+      releaseOn: o.releaseOn,
+      retainTerminalMs: o.retainTerminalMs,
+      commandIdPrefix: o.commandIdPrefix,
       counters: this.counters,
     })
   }
@@ -102,8 +68,13 @@ export class Engine {
     return this.watermark
   }
 
+  /** A message on `requests` that did not decode: counted, dropped. */
+  rejectRequest(): void {
+    this.counters.requestsRejected++
+  }
+
   rejectTelemetry(reason: TelemetryRejectReason): void {
-    this.counters.telemetryRejected[reason]++
+    this.counters.rejected(reason)
   }
 
   /** Applies one validated sample; returns false when it was stale or from an unknown drone. */
@@ -122,21 +93,43 @@ export class Engine {
     // the retry on the next advance(): with a queue that no drone can serve
     // yet, retrying it on every charging drone's every sample took most of
     // the engine's time in a 10,000-drone fleet.
-    const mayServe = !d || !this.desk.isAvailable(d)
+    const mayServe = !d || !isAvailable(d)
     if (!d) {
       if (!this.autoRegister) {
         c.telemetryUnknownDrone++
         return false
       }
+      // One frame of made-up ids must not register a million drones (and have /v1/fleet serialise them).
+      if (this.drones_.size >= this.maxDrones) {
+        c.rejected('limit')
+        return false
+      }
       // Written out, not spread: a spread copy with added fields becomes a dictionary-mode object (664 B instead of 182 B).
       d = {
-        id: s.droneId, seq: s.seq, ts: s.ts, lat: s.lat, lon: s.lon, alt: s.alt, speed: s.speed, heading: s.heading, battery: s.battery, state: s.state,
-        deliveryId: null, nextId: null, intervalMs: 0, lost: false, zones: null,
+        id: s.droneId,
+        seq: s.seq,
+        ts: s.ts,
+        lat: s.lat,
+        lon: s.lon,
+        alt: s.alt,
+        speed: s.speed,
+        heading: s.heading,
+        battery: s.battery,
+        state: s.state,
+        deliveryId: null,
+        nextId: null,
+        intervalMs: 0,
+        lost: false,
+        zones: null,
+        learned: null,
       }
       this.drones_.set(d.id, d)
+      this.desk.adopt(d)
     } else {
       this.supervisor.observe(d, s.ts)
     }
+    // Heard for the first time since this engine started (new, or restored and not heard yet): it is listening now.
+    const first = d.seq === 0 || d.seq === s.seq
     d.seq = s.seq
     d.ts = s.ts
     d.lat = s.lat
@@ -154,12 +147,13 @@ export class Engine {
     } else if (!d.lost && s.state === 'failed') this.lose(d, s.ts, 'reported failure')
     if (s.refused !== undefined) this.desk.refused(d, s.refused, s.ts)
     if (this.geofences.size > 0 || d.zones !== null) this.checkZones(d)
+    if (first) this.desk.heardAgain(d)
     this.desk.follow(d)
-    if (mayServe && this.desk.isAvailable(d)) this.desk.dispatchQueue(this.watermark)
+    if (mayServe && isAvailable(d)) this.desk.dispatchQueue(this.watermark)
     return true
   }
 
-  /** A request from the gateway. `receivedAt` is used only before any telemetry set the clock. */
+  /** A request from the gateway. `receivedAt` (event time) is used only before anything set the clock. */
   handleRequest(r: DeliveryRequest, receivedAt: number): void {
     const now = this.watermark || receivedAt
     switch (r.type) {
@@ -180,10 +174,8 @@ export class Engine {
       case 'RemoveZone':
         this.geofences.delete(r.id)
         return
-      default: {
-        const never: never = r
-        return never
-      }
+      default:
+        r satisfies never
     }
   }
 
@@ -194,20 +186,91 @@ export class Engine {
    */
   advance(t: number): void {
     if (t > this.watermark) this.watermark = t
-    const now = this.watermark
-    for (const d of this.supervisor.silent(this.drones_, now)) {
-      this.lose(d, now, `was silent for ${Math.round((now - d.ts) / 1000)} s (limit ${Math.round(this.supervisor.limitMs(d) / 1000)} s)`)
+    // A restored drone's silence counts from the new engine's first clock, not from before the crash: the outage was ours, not its.
+    for (const d of this.restoredDrones) if (d.seq === 0 && d.ts < t) d.ts = t
+    this.restoredDrones.length = 0
+    // Silence is judged at the clock given, not at the newest sample's time: one drone's clock ahead must not make every other drone look silent.
+    for (const d of this.supervisor.silent(this.drones_, t)) {
+      this.lose(d, t, `was silent for ${Math.round((t - d.ts) / 1000)} s (limit ${Math.round(this.supervisor.limitMs(d) / 1000)} s)`)
     }
-    this.desk.dispatchQueue(now)
+    this.desk.dispatchQueue(this.watermark)
+    this.desk.forgetEnded(this.watermark)
+  }
+
+  /** What a restarted engine needs to carry on with an open delivery (serialisable); undefined once it ended or when unknown. */
+  snapshot(id: string): DeliveryState | undefined {
+    return this.desk.snapshot(id)
   }
 
   /**
-   * The adapter's measure of how far behind event time it processes: wall
-   * time at processing minus the sample's event time. Kept here only so
+   * Takes back open deliveries from snapshots (recovery after a restart):
+   * waiting ones queue again, drones are sent their missions again, and
+   * drones not heard from yet take theirs back with their first sample.
+   */
+  restore(states: readonly DeliveryState[]): void {
+    for (const { drone: l } of states) {
+      if (!l || this.drones_.has(l.id) || this.drones_.size >= this.maxDrones) continue
+      // As last seen, seq 0 (its next sample is always news): the supervisor loses it if it never reports again.
+      const d: TrackedDrone = {
+        id: l.id,
+        seq: 0,
+        ts: l.ts,
+        lat: l.lat,
+        lon: l.lon,
+        alt: l.alt,
+        speed: l.speed,
+        heading: l.heading,
+        battery: l.battery,
+        state: l.state,
+        deliveryId: null,
+        nextId: null,
+        intervalMs: l.intervalMs,
+        lost: false,
+        zones: null,
+        learned: null,
+      }
+      this.drones_.set(d.id, d)
+      this.restoredDrones.push(d)
+      this.index.set(d.id, d.lat, d.lon, d)
+    }
+    this.desk.restore(states)
+  }
+
+  /**
+   * What the engine has learned from telemetry (wind, drones' factors,
+   * handling times, ETA errors), as JSON: the store keeps it per region so
+   * that a restarted engine does not start from the forecast again.
+   */
+  learned(): LearnedState {
+    return this.desk.learning.save()
+  }
+
+  /**
+   * Takes back what an engine learned before (learned()), in place of what
+   * this one knows; checked first (readLearnedState: DF_OPTION_INVALID naming
+   * the field). Predictions are then the same as the saving engine's.
+   */
+  restoreLearned(state: unknown): void {
+    this.desk.learning.load(readLearnedState(state))
+  }
+
+  /** Deliveries in memory: open ones and ended ones not yet dropped (retainTerminalMs). */
+  get deliveriesHeld(): number {
+    return this.desk.size
+  }
+
+  /**
+   * The adapter's measure of how far behind its input it processes, wall ms
+   * (its lag probe's round trip through the broker). Kept here only so
    * stats() reports it; the core never reads a clock.
    */
   recordLag(ms: number): void {
     this.counters.lagMs = ms
+  }
+
+  /** Whether the engine keeps this drone. */
+  has(id: string): boolean {
+    return this.drones_.has(id)
   }
 
   drones(): DroneView[] {
@@ -242,18 +305,9 @@ export class Engine {
   }
 
   stats(): EngineStats {
-    const c = this.counters
     let lostNow = 0
     for (const d of this.drones_.values()) if (d.lost) lostNow++
-    return {
-      ...c,
-      telemetryRejected: { ...c.telemetryRejected },
-      deliveriesByStatus: { ...c.deliveriesByStatus },
-      watermark: this.watermark,
-      dronesLostNow: lostNow,
-      zones: this.geofences.size,
-      etaError: this.desk.etaAccuracy.stats(),
-    }
+    return this.counters.stats({ watermark: this.watermark, dronesLostNow: lostNow, zones: this.geofences.size })
   }
 
   /** Marks a drone lost and hands its deliveries on (Deliveries.compensate). */
@@ -279,15 +333,27 @@ export class Engine {
       if (entered) this.counters.geofenceEntered++
       else this.counters.geofenceExited++
       // Geofence events travel on a delivery's topic: only drones flying one have somewhere to say it.
-      if (d.deliveryId) this.desk.emit({ type: entered ? 'GeofenceEntered' : 'GeofenceExited', deliveryId: d.deliveryId, ts: d.ts, droneId: d.id, zoneId })
+      if (d.deliveryId)
+        this.desk.emit({ type: entered ? 'GeofenceEntered' : 'GeofenceExited', deliveryId: d.deliveryId, ts: d.ts, droneId: d.id, zoneId })
     })
   }
 }
 
 function toView(d: TrackedDrone): DroneView {
   return {
-    id: d.id, lat: d.lat, lon: d.lon, alt: d.alt, speed: d.speed, heading: d.heading,
-    battery: d.battery, state: d.state, seq: d.seq, lastSeen: d.ts, deliveryId: d.deliveryId,
-    nextDeliveryId: d.nextId, lost: d.lost, zones: d.zones ?? [],
+    id: d.id,
+    lat: d.lat,
+    lon: d.lon,
+    alt: d.alt,
+    speed: d.speed,
+    heading: d.heading,
+    battery: d.battery,
+    state: d.state,
+    seq: d.seq,
+    lastSeen: d.ts,
+    deliveryId: d.deliveryId,
+    nextDeliveryId: d.nextId,
+    lost: d.lost,
+    zones: d.zones ?? [],
   }
 }

@@ -1,8 +1,7 @@
 import type { Eta } from '../protocol/eta.js'
-import type { EtaErrorStats } from '../protocol/views.js'
+import { ETA_ERROR_BUCKETS_S, type EtaErrorStats } from '../protocol/views.js'
 
-/** Upper bounds of the absolute-error buckets, s: a Prometheus-style histogram. */
-export const ETA_ERROR_BUCKETS_S = [5, 15, 30, 60, 120, 300, 600] as const
+export { ETA_ERROR_BUCKETS_S }
 
 /**
  * How good the promised ETAs were: for each completed delivery, the ETA given
@@ -22,7 +21,9 @@ export class EtaAccuracy {
     this.sumS += errS
     this.sumAbsS += abs
     if (actual >= promised.p10 && actual <= promised.p90) this.within++
-    ETA_ERROR_BUCKETS_S.forEach((b, i) => { if (abs <= b) this.le[i]!++ })
+    ETA_ERROR_BUCKETS_S.forEach((b, i) => {
+      if (abs <= b) this.le[i]!++
+    })
   }
 
   stats(): EtaErrorStats {

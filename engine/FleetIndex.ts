@@ -74,39 +74,59 @@ export class FleetIndex<T> {
   /**
    * Up to k items passing `accept`, nearest first by great-circle distance,
    * none farther than maxM.
-   * The tree's kNN ranks by degrees, which stretch with latitude, so its k
-   * answers only bound the radius; a box search of that radius then finds
-   * the true k nearest.
+   * The tree's kNN ranks by degrees, which stretch with latitude and end at
+   * ±180°, so its answers (asked from both sides of the antimeridian when
+   * the reach crosses it) only bound the radius; a box search of that radius
+   * then finds the true k nearest.
    */
   nearest(lat: number, lon: number, k: number, accept: (item: T) => boolean, maxM = Infinity): Array<{ item: T; distanceM: number }> {
-    // The search in degrees must reach every point within maxM: a metre spans the most longitude nearest a pole.
-    const maxDeg = Number.isFinite(maxM) ? maxM / (M_PER_DEGREE * Math.cos((Math.min(89.9, Math.abs(lat) + maxM / M_PER_DEGREE) * Math.PI) / 180)) : undefined
-    const first = knn(this.tree, lon, lat, k, (e: Entry<T>) => accept(e.item), maxDeg)
+    if (k <= 0) return []
+    const filter = (e: Entry<T>): boolean => accept(e.item)
+    const dLat = maxM / M_PER_DEGREE
+    // The search in degrees must reach every point within maxM: a metre spans the most longitude nearest a pole;
+    // a reach over a pole spans every longitude, and then only k bounds the kNN.
+    const maxDeg =
+      Number.isFinite(maxM) && Math.abs(lat) + dLat < 89.9
+        ? maxM / (M_PER_DEGREE * Math.cos(((Math.abs(lat) + dLat) * Math.PI) / 180))
+        : undefined
+    const first = knn(this.tree, lon, lat, k, filter, maxDeg)
+    if (maxDeg !== undefined && Math.abs(lon) + maxDeg > 180) {
+      const seen = new Set(first)
+      for (const e of knn(this.tree, lon < 0 ? lon + 360 : lon - 360, lat, k, filter, maxDeg)) if (!seen.has(e)) first.push(e)
+    }
     if (first.length === 0) return []
-    let radiusM = 0
-    for (const e of first) radiusM = Math.max(radiusM, haversineM(lat, lon, e.lat, e.lon))
+    const ds = first.map((e) => haversineM(lat, lon, e.lat, e.lon)).sort((a, b) => a - b)
+    // k items lie within the k-th distance: nothing nearer can be outside it.
+    const radiusM = ds[Math.min(k, ds.length) - 1]!
     const near = this.within(lat, lon, radiusM, accept).filter((x) => x.distanceM <= maxM)
     return first.length < k ? near : near.slice(0, k)
   }
 
   /**
    * Items within radiusM of (lat, lon) passing `accept`, nearest first. Near
-   * ±180° the box is split in two, so neighbours across the antimeridian count.
+   * ±180° the box is split in two, so neighbours across the antimeridian
+   * count; a radius that reaches over a pole takes every longitude.
    */
   within(lat: number, lon: number, radiusM: number, accept: (item: T) => boolean = () => true): Array<{ item: T; distanceM: number }> {
     const dLat = radiusM / M_PER_DEGREE
     // A metre spans the most longitude at the box's edge nearest a pole.
-    const edgeLat = Math.min(89.9, Math.abs(lat) + dLat)
-    const dLon = Math.min(180, radiusM / (M_PER_DEGREE * Math.cos((edgeLat * Math.PI) / 180)))
+    const edgeLat = Math.abs(lat) + dLat
+    const dLon = edgeLat >= 89.9 ? 180 : Math.min(180, radiusM / (M_PER_DEGREE * Math.cos((edgeLat * Math.PI) / 180)))
     // A point inside this box has a (slack) box that meets it, so the search misses nothing.
-    const minY = lat - dLat, maxY = lat + dLat
-    let hits = this.tree.search({ minX: lon - dLon, minY, maxX: lon + dLon, maxY })
-    if (dLon >= 180) hits = this.tree.search({ minX: -180, minY, maxX: 180, maxY })
-    else if (lon - dLon < -180) hits = hits.concat(this.tree.search({ minX: lon - dLon + 360, minY, maxX: 180, maxY }))
-    else if (lon + dLon > 180) hits = hits.concat(this.tree.search({ minX: -180, minY, maxX: lon + dLon - 360, maxY }))
+    const minY = lat - dLat,
+      maxY = lat + dLat
+    let hits: Array<Entry<T>>
+    if (dLon >= 180) hits = this.tree.search({ minX: -181, minY, maxX: 181, maxY })
+    else {
+      hits = this.tree.search({ minX: lon - dLon, minY, maxX: lon + dLon, maxY })
+      if (lon - dLon < -180) hits = hits.concat(this.tree.search({ minX: lon - dLon + 360, minY, maxX: 181, maxY }))
+      else if (lon + dLon > 180) hits = hits.concat(this.tree.search({ minX: -181, minY, maxX: lon + dLon - 360, maxY }))
+    }
     const out: Array<{ item: T; distanceM: number }> = []
     // Drones parked at one depot share a position: measure it once.
-    let lastLat = NaN, lastLon = NaN, lastM = 0
+    let lastLat = NaN,
+      lastLon = NaN,
+      lastM = 0
     for (const e of hits) {
       if (!accept(e.item)) continue
       if (e.lat !== lastLat || e.lon !== lastLon) [lastLat, lastLon, lastM] = [e.lat, e.lon, haversineM(lat, lon, e.lat, e.lon)]

@@ -1,26 +1,7 @@
 import type { TrackedDrone } from './records.js'
+import { resolveSupervisorOptions, type SupervisorOptions } from './supervisorOptions.js'
 
-export interface SupervisorOptions {
-  /** A drone is lost after this many of its reporting intervals of silence (event time). Default 5. */
-  silenceFactor?: number
-  /** The interval assumed until a drone's own can be estimated (two samples), ms. Default 1000. */
-  defaultIntervalMs?: number
-  /** Never declare a drone lost sooner than this, ms, however fast it reports. Default 10,000. */
-  minSilenceMs?: number
-  /**
-   * When at least this share of the drones not yet lost has gone quiet at
-   * once (silent for over half their limit), and at least `outageMinDrones`
-   * of them, the engine is taken to be cut off from the fleet (a broker or
-   * network outage) rather than the drones to have failed: silence during
-   * it does not count against any drone, up to `outageMaxMs`. Default 0.5;
-   * above 1 turns it off.
-   */
-  outageShare?: number
-  /** Fewer quiet drones than this are never taken for an outage. Default 5. */
-  outageMinDrones?: number
-  /** How much suspected-outage silence is excused, ms: a longer outage loses the drones still silent after it. Default 120,000. */
-  outageMaxMs?: number
-}
+export type { SupervisorOptions }
 
 /** Weight of the newest gap in the interval estimate: steady, yet follows a drone that changes its rate. */
 const ALPHA = 0.2
@@ -53,13 +34,14 @@ export class Supervisor {
   private readonly outages: Array<[number, number]> = []
   private openFrom: number | null = null
 
-  constructor(o: SupervisorOptions = {}) {
-    this.factor = o.silenceFactor ?? 5
-    this.defaultMs = o.defaultIntervalMs ?? 1000
-    this.minMs = o.minSilenceMs ?? 10_000
-    this.outageShare = o.outageShare ?? 0.5
-    this.outageMin = o.outageMinDrones ?? 5
-    this.outageMaxMs = o.outageMaxMs ?? 120_000
+  constructor(options: SupervisorOptions = {}) {
+    const o = resolveSupervisorOptions(options)
+    this.factor = o.silenceFactor
+    this.defaultMs = o.defaultIntervalMs
+    this.minMs = o.minSilenceMs
+    this.outageShare = o.outageShare
+    this.outageMin = o.outageMinDrones
+    this.outageMaxMs = o.outageMaxMs
   }
 
   /** Updates the interval estimate from an accepted sample at `ts`, before d.ts moves to it. */

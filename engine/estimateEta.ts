@@ -15,8 +15,10 @@ export interface EtaInput {
   next: number
   /** The loaded route, when the leg is still the one to the pickup; null once loaded. */
   then: Route | null
-  /** Seconds already spent handling at the target. */
-  dwellS: number
+  /** Seconds of handling still to come at the target (all of it before arriving). */
+  handlingLeftS: number
+  /** Seconds of handling at the drop-off after `then`. */
+  thenHandlingS: number
 }
 
 /** Ground metres left along `route` from a position heading for waypoint `next`. */
@@ -26,7 +28,7 @@ export function metresLeft(route: Route, next: number, lat: number, lon: number)
 }
 
 /** Seconds from a position to being stopped at the leg's end, vertical phases included. */
-function legSeconds(p: DroneProfile, d: EtaInput, arrivalM: number): number {
+export function legSeconds(p: DroneProfile, d: Pick<EtaInput, 'lat' | 'lon' | 'alt' | 'state' | 'leg' | 'next'>, arrivalM: number): number {
   const left = metresLeft(d.leg, d.next, d.lat, d.lon)
   if (left <= arrivalM) return d.alt / p.climbRateMps
   const airborne = d.state === 'cruise' || d.state === 'returning'
@@ -37,12 +39,13 @@ function legSeconds(p: DroneProfile, d: EtaInput, arrivalM: number): number {
 /**
  * Seconds until the package is released at the drop-off, along the planned
  * routes (around no-fly zones, wind included through each route's air
- * factor): the current leg, the handling left at its end, and, if the
- * package is still to be picked up, the loaded leg and its handling.
+ * factor) at the profile's airspeed: the current leg, the handling left at
+ * its end, and, if the package is still to be picked up, the loaded leg and
+ * its handling.
  */
 export function remainingSeconds(p: DroneProfile, d: EtaInput, arrivalM: number): number {
-  let s = legSeconds(p, d, arrivalM) + Math.max(0, p.handlingS - d.dwellS)
-  if (d.then) s += 2 * climbSeconds(p) + (d.then.lengthM * d.then.airPerM) / p.cruiseSpeedMps + p.handlingS
+  let s = legSeconds(p, d, arrivalM) + d.handlingLeftS
+  if (d.then) s += 2 * climbSeconds(p) + (d.then.lengthM * d.then.airPerM) / p.cruiseSpeedMps + d.thenHandlingS
   return s
 }
 

@@ -1,7 +1,9 @@
+import type { DroneCommand } from '../protocol/commands.js'
 import type { Eta } from '../protocol/eta.js'
 import type { DeliveryStatus } from '../protocol/events.js'
 import type { LatLon } from '../protocol/geo.js'
 import type { TelemetrySample } from '../protocol/telemetry.js'
+import type { DroneRecord } from './FleetLearning.js'
 import type { Route } from './RoutePlanner.js'
 
 /** What the engine knows of one drone: its last accepted sample, its jobs, and what the supervisor and geofences track. */
@@ -17,6 +19,8 @@ export type TrackedDrone = Omit<TelemetrySample, 'droneId'> & {
   lost: boolean
   /** Zones it is inside (geofence state with hysteresis); null when none, which is almost always. */
   zones: string[] | null
+  /** What the engine's learning keeps of it (FleetLearning's slot): null until its first sample is learned from. */
+  learned: DroneRecord | null
 }
 
 /** The planned flight of a delivery: the routes still to fly, and where along them the drone is. */
@@ -52,3 +56,29 @@ export interface DeliveryRecord {
   promised: Eta | null
   plan: DeliveryPlan | null
 }
+
+type AssignDelivery = Extract<DroneCommand, { type: 'AssignDelivery' }>
+
+/**
+ * What the engine keeps of an open delivery across a restart (the store's
+ * engine blob, serialised by the adapter): its record, the mission its drone
+ * was last sent (re-sent on recovery; the simulator ignores a repeat), and
+ * whether it is only promised to its drone after the current one.
+ */
+export interface DeliveryState {
+  v: 1
+  record: DeliveryRecord
+  mission: AssignDelivery | null
+  promised: boolean
+  /**
+   * Its drone as last seen: a restarted engine keeps it until it reports, so
+   * that a drone that never reports again is lost by the supervisor and its
+   * delivery handed on, not left assigned forever.
+   */
+  drone?: LastSeenDrone | null
+}
+
+export type LastSeenDrone = Pick<
+  TrackedDrone,
+  'id' | 'ts' | 'lat' | 'lon' | 'alt' | 'speed' | 'heading' | 'battery' | 'state' | 'intervalMs'
+>

@@ -37,14 +37,26 @@ export function planLegs(p: DroneProfile, legs: TripLegs, payloadKg: number): Tr
 }
 
 /** planLegs over straight great-circle legs; a first leg shorter than `skipM` costs no climb or descent. */
-export function planTrip(p: DroneProfile, from: LatLon, pickup: LatLon, dropoff: LatLon, depot: LatLon, payloadKg: number, skipM = 30): TripPlan {
+export function planTrip(
+  p: DroneProfile,
+  from: LatLon,
+  pickup: LatLon,
+  dropoff: LatLon,
+  depot: LatLon,
+  payloadKg: number,
+  skipM = 30,
+): TripPlan {
   const toPickupM = haversineM(from.lat, from.lon, pickup.lat, pickup.lon)
-  return planLegs(p, {
-    toPickupM,
-    loadedM: haversineM(pickup.lat, pickup.lon, dropoff.lat, dropoff.lon),
-    backM: haversineM(dropoff.lat, dropoff.lon, depot.lat, depot.lon),
-    atPickup: toPickupM < skipM,
-  }, payloadKg)
+  return planLegs(
+    p,
+    {
+      toPickupM,
+      loadedM: haversineM(pickup.lat, pickup.lon, dropoff.lat, dropoff.lon),
+      backM: haversineM(dropoff.lat, dropoff.lon, depot.lat, depot.lon),
+      atPickup: toPickupM < skipM,
+    },
+    payloadKg,
+  )
 }
 
 /** Whether a battery at `battery` (0..1) covers `energyWh` (a plan) and keeps the profile's reserve. */
