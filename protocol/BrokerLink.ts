@@ -1,7 +1,7 @@
 /**
  * What the engine and the gateway need of a broker connection. An MQTT.js
  * client is one (over TCP, to any broker); the embedded broker also offers
- * an in-process one (gateway/InProcessLink.ts) that skips encoding, the
+ * an in-process one (broker/InProcessLink.ts) that skips encoding, the
  * socket and parsing. Only QoS 0 and 1 are used.
  */
 export interface BrokerLink {

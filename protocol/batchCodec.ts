@@ -1,5 +1,6 @@
 import { DronefleetError, ErrorCodes } from './errors.js'
-import { DRONE_STATES, type DroneState, type TelemetrySample } from './telemetry.js'
+import { wrapLon } from './geo.js'
+import { DRONE_STATES, type DroneState, type TelemetryRejectReason, type TelemetrySample } from './telemetry.js'
 
 /**
  * The binary telemetry batch: the fast path on `telemetry-batch/{shard}`.
@@ -15,8 +16,12 @@ import { DRONE_STATES, type DroneState, type TelemetrySample } from './telemetry
  *
  * Drones are numbered: number n is the drone `d-n`, the simulator's ids.
  * Records are read in place through a DataView (MQTT payloads need not be
- * aligned), and a frame is checked whole before any record is used: one
- * truncated or corrupt frame is rejected, never half-applied.
+ * aligned). A frame whose header or length is wrong is rejected whole. A
+ * record with a value no sample could have (a longitude past 180°, a NaN)
+ * costs that record only: openBatch marks it, and the reader of a
+ * 1,000-drone frame skips it and counts it (decodeBatch, for tools and
+ * tests, still refuses the frame and names it). A longitude of 180° reads as
+ * -180°: one name for one meridian.
  */
 export const BATCH_MAGIC = 0xdf0b
 export const BATCH_VERSION = 1
@@ -31,11 +36,15 @@ export class BatchError extends DronefleetError {
   readonly reason: BatchRejectReason
   constructor(reason: BatchRejectReason, message: string, field?: string, value?: unknown) {
     super(ErrorCodes.TELEMETRY_INVALID, message, field, value)
+    this.name = 'BatchError'
     this.reason = reason
   }
 }
 
-const STATE_CODE: Readonly<Record<DroneState, number>> = Object.fromEntries(DRONE_STATES.map((s, i) => [s, i])) as Record<DroneState, number>
+const STATE_CODE: Readonly<Record<DroneState, number>> = Object.fromEntries(DRONE_STATES.map((s, i) => [s, i])) as Record<
+  DroneState,
+  number
+>
 
 export function stateCode(s: DroneState): number {
   return STATE_CODE[s]
@@ -52,7 +61,10 @@ export class BatchWriter {
   private view: DataView
   private n = 0
 
-  constructor(capacity: number, private readonly shard = 0) {
+  constructor(
+    capacity: number,
+    private readonly shard = 0,
+  ) {
     this.buf = Buffer.alloc(HEADER_BYTES + capacity * RECORD_BYTES)
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength)
   }
@@ -65,7 +77,18 @@ export class BatchWriter {
     this.n = 0
   }
 
-  push(drone: number, seq: number, ts: number, lat: number, lon: number, alt: number, speed: number, heading: number, battery: number, state: number): void {
+  push(
+    drone: number,
+    seq: number,
+    ts: number,
+    lat: number,
+    lon: number,
+    alt: number,
+    speed: number,
+    heading: number,
+    battery: number,
+    state: number,
+  ): void {
     if (HEADER_BYTES + (this.n + 1) * RECORD_BYTES > this.buf.byteLength) this.grow()
     const v = this.view
     const o = HEADER_BYTES + this.n * RECORD_BYTES
@@ -111,65 +134,156 @@ export class BatchWriter {
   }
 }
 
+/** The fields of a record, in the order they are checked; a bad record is marked with its first bad field's number + 1. */
+const FIELDS = ['ts', 'lat', 'lon', 'alt', 'speed', 'heading', 'state', 'battery'] as const
+export type BatchField = (typeof FIELDS)[number]
+
 /** Reads records of a checked frame in place. */
 export class BatchReader {
   readonly count: number
   readonly shard: number
   private readonly v: DataView
+  /** Per record, 0 when it is fine, else 1 + the index in FIELDS of its first bad field; null when every record is fine. */
+  private readonly marks: Uint8Array | null
+  /** How many records are bad (skipped by readers that check valid()). */
+  readonly badCount: number
 
-  /** Use decodeBatch, which checks the frame first. */
-  constructor(view: DataView) {
+  /** Use openBatch or decodeBatch, which check the frame first. */
+  constructor(view: DataView, marks: Uint8Array | null = null, badCount = 0) {
     this.v = view
     this.count = view.getUint32(4, true)
     this.shard = view.getUint32(8, true)
+    this.marks = marks
+    this.badCount = badCount
   }
 
-  ts(i: number): number { return this.v.getFloat64(HEADER_BYTES + i * RECORD_BYTES, true) }
-  lat(i: number): number { return this.v.getFloat64(HEADER_BYTES + i * RECORD_BYTES + 8, true) }
-  lon(i: number): number { return this.v.getFloat64(HEADER_BYTES + i * RECORD_BYTES + 16, true) }
-  alt(i: number): number { return this.v.getFloat32(HEADER_BYTES + i * RECORD_BYTES + 24, true) }
-  speed(i: number): number { return this.v.getFloat32(HEADER_BYTES + i * RECORD_BYTES + 28, true) }
-  heading(i: number): number { return this.v.getUint16(HEADER_BYTES + i * RECORD_BYTES + 32, true) / 100 }
-  state(i: number): DroneState { return DRONE_STATES[this.v.getUint8(HEADER_BYTES + i * RECORD_BYTES + 34)] as DroneState }
-  battery(i: number): number { return this.v.getFloat32(HEADER_BYTES + i * RECORD_BYTES + 36, true) }
-  drone(i: number): number { return this.v.getUint32(HEADER_BYTES + i * RECORD_BYTES + 40, true) }
-  seq(i: number): number { return this.v.getUint32(HEADER_BYTES + i * RECORD_BYTES + 44, true) }
+  /** Whether record i holds values a sample may have (false: skip it, and count rejectReason(i)). */
+  valid(i: number): boolean {
+    return this.marks === null || this.marks[i] === 0
+  }
+  /** The first field of record i that no valid sample could have, or undefined. */
+  badField(i: number): BatchField | undefined {
+    return this.marks === null || this.marks[i] === 0 ? undefined : FIELDS[this.marks[i]! - 1]
+  }
+  /** Why record i is refused, as the telemetry metric names it: an unknown state is a type error, any other bad value out of range. */
+  rejectReason(i: number): TelemetryRejectReason | undefined {
+    const f = this.badField(i)
+    return f === undefined ? undefined : f === 'state' ? 'type' : 'range'
+  }
+
+  ts(i: number): number {
+    return this.v.getFloat64(HEADER_BYTES + i * RECORD_BYTES, true)
+  }
+  lat(i: number): number {
+    return this.v.getFloat64(HEADER_BYTES + i * RECORD_BYTES + 8, true)
+  }
+  lon(i: number): number {
+    return wrapLon(this.v.getFloat64(HEADER_BYTES + i * RECORD_BYTES + 16, true))
+  }
+  alt(i: number): number {
+    return this.v.getFloat32(HEADER_BYTES + i * RECORD_BYTES + 24, true)
+  }
+  speed(i: number): number {
+    return this.v.getFloat32(HEADER_BYTES + i * RECORD_BYTES + 28, true)
+  }
+  heading(i: number): number {
+    return this.v.getUint16(HEADER_BYTES + i * RECORD_BYTES + 32, true) / 100
+  }
+  state(i: number): DroneState {
+    return DRONE_STATES[this.v.getUint8(HEADER_BYTES + i * RECORD_BYTES + 34)] as DroneState
+  }
+  battery(i: number): number {
+    return this.v.getFloat32(HEADER_BYTES + i * RECORD_BYTES + 36, true)
+  }
+  drone(i: number): number {
+    return this.v.getUint32(HEADER_BYTES + i * RECORD_BYTES + 40, true)
+  }
+  seq(i: number): number {
+    return this.v.getUint32(HEADER_BYTES + i * RECORD_BYTES + 44, true)
+  }
 
   /** Record i as a telemetry sample (allocates: for tools and tests, not the hot path). */
   sample(i: number): TelemetrySample {
     return {
-      droneId: batchDroneId(this.drone(i)), seq: this.seq(i), ts: this.ts(i), lat: this.lat(i), lon: this.lon(i),
-      alt: this.alt(i), speed: this.speed(i), heading: this.heading(i), battery: this.battery(i), state: this.state(i),
+      droneId: batchDroneId(this.drone(i)),
+      seq: this.seq(i),
+      ts: this.ts(i),
+      lat: this.lat(i),
+      lon: this.lon(i),
+      alt: this.alt(i),
+      speed: this.speed(i),
+      heading: this.heading(i),
+      battery: this.battery(i),
+      state: this.state(i),
     }
   }
 }
 
 /**
+ * Checks a frame's header and length and returns a reader over it, each
+ * record marked valid or not (BatchReader.valid, badField): one bad record
+ * costs only itself. Throws a BatchError when the frame as a whole is
+ * wrong (truncated, another format or version).
+ */
+export function openBatch(frame: Uint8Array): BatchReader {
+  const v = checkFrame(frame)
+  const count = v.getUint32(4, true)
+  let marks: Uint8Array | null = null
+  let bad = 0
+  for (let i = 0; i < count; i++) {
+    const f = badField(v, HEADER_BYTES + i * RECORD_BYTES)
+    if (f === undefined) continue
+    marks ??= new Uint8Array(count)
+    marks[i] = FIELDS.indexOf(f) + 1
+    bad++
+  }
+  return new BatchReader(v, marks, bad)
+}
+
+/**
  * Checks a whole frame and returns a reader over it. Throws a BatchError
- * naming what is wrong (and the record, for a bad value) otherwise.
+ * naming what is wrong (and the record, for a bad value) otherwise: for
+ * tools and tests that want all or nothing; the engine uses openBatch.
  */
 export function decodeBatch(frame: Uint8Array): BatchReader {
-  if (frame.byteLength < HEADER_BYTES) throw new BatchError('truncated', `batch frame of ${frame.byteLength} bytes is shorter than its ${HEADER_BYTES}-byte header`)
+  const r = openBatch(frame)
+  for (let i = 0; r.badCount > 0 && i < r.count; i++) {
+    const bad = r.badField(i)
+    if (bad) throw new BatchError('record', `batch record ${i}: ${bad} is out of range or not a number`, `records[${i}].${bad}`)
+  }
+  return r
+}
+
+function checkFrame(frame: Uint8Array): DataView {
+  if (frame.byteLength < HEADER_BYTES)
+    throw new BatchError('truncated', `batch frame of ${frame.byteLength} bytes is shorter than its ${HEADER_BYTES}-byte header`)
   const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
   const magic = v.getUint16(0, true)
-  if (magic !== BATCH_MAGIC) throw new BatchError('magic', `not a telemetry batch: magic 0x${magic.toString(16)}, expected 0x${BATCH_MAGIC.toString(16)}`, 'magic', magic)
+  if (magic !== BATCH_MAGIC)
+    throw new BatchError(
+      'magic',
+      `not a telemetry batch: magic 0x${magic.toString(16)}, expected 0x${BATCH_MAGIC.toString(16)}`,
+      'magic',
+      magic,
+    )
   const version = v.getUint8(2)
-  if (version !== BATCH_VERSION) throw new BatchError('version', `batch version ${version} is not supported (this build reads ${BATCH_VERSION})`, 'version', version)
+  if (version !== BATCH_VERSION)
+    throw new BatchError('version', `batch version ${version} is not supported (this build reads ${BATCH_VERSION})`, 'version', version)
   const count = v.getUint32(4, true)
   const expected = HEADER_BYTES + count * RECORD_BYTES
   if (count > MAX_RECORDS || frame.byteLength !== expected) {
-    throw new BatchError('truncated', `batch says ${count} records (${expected} bytes) but the frame has ${frame.byteLength} bytes`, 'count', count)
+    throw new BatchError(
+      'truncated',
+      `batch says ${count} records (${expected} bytes) but the frame has ${frame.byteLength} bytes`,
+      'count',
+      count,
+    )
   }
-  for (let i = 0; i < count; i++) {
-    const o = HEADER_BYTES + i * RECORD_BYTES
-    const bad = badField(v, o)
-    if (bad) throw new BatchError('record', `batch record ${i}: ${bad} is out of range or not a number`, `records[${i}].${bad}`)
-  }
-  return new BatchReader(v)
+  return v
 }
 
 /** The first field of the record at offset o that no valid sample could have. */
-function badField(v: DataView, o: number): string | undefined {
+function badField(v: DataView, o: number): BatchField | undefined {
   const ts = v.getFloat64(o, true)
   if (!(ts >= 0 && ts <= 8.64e15)) return 'ts'
   const lat = v.getFloat64(o + 8, true)

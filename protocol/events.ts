@@ -1,5 +1,6 @@
 import type { Eta } from './eta.js'
 import type { LatLon } from './geo.js'
+import { isDeliveryEvent, MAX_MESSAGE_BYTES } from './messageSchemas.js'
 
 export const DELIVERY_STATUSES = ['Created', 'HeadedToPickup', 'HeadedToDropoff', 'Completed', 'Cancelled', 'Failed'] as const
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
@@ -12,6 +13,12 @@ interface Base {
   deliveryId: string
   /** Event time, ms since the epoch (the engine's clock, driven by telemetry). */
   ts: number
+  /**
+   * The delivery's sequence number in the store's log, from 1, when the
+   * engine has a store: an event may be published again after a crash, and
+   * consumers skip one whose seq they have applied (protocol/AppliedSeqs.ts).
+   */
+  seq?: number
 }
 
 /** Delivery events, on `deliveries/{id}/events` (DESIGN.md §4). */
@@ -33,17 +40,28 @@ export type DeliveryEvent =
 export type DeliveryEventType = DeliveryEvent['type']
 
 export const DELIVERY_EVENT_TYPES: readonly DeliveryEventType[] = [
-  'DeliveryCreated', 'DroneAssigned', 'PackagePickedUp', 'DeliveryCompleted', 'DeliveryCancelled',
-  'DeliveryRescheduled', 'DroneLost', 'DeliveryReassigned', 'DeliveryFailed', 'GeofenceEntered', 'GeofenceExited',
+  'DeliveryCreated',
+  'DroneAssigned',
+  'PackagePickedUp',
+  'DeliveryCompleted',
+  'DeliveryCancelled',
+  'DeliveryRescheduled',
+  'DroneLost',
+  'DeliveryReassigned',
+  'DeliveryFailed',
+  'GeofenceEntered',
+  'GeofenceExited',
 ]
 
 const EVENT_SET: ReadonlySet<string> = new Set(DELIVERY_EVENT_TYPES)
 
 /** Parses an event payload from the broker; undefined when it is not an event. */
 export function decodeDeliveryEvent(payload: Buffer | string): DeliveryEvent | undefined {
+  if (payload.length > MAX_MESSAGE_BYTES) return undefined
   try {
-    const e = JSON.parse(payload.toString()) as DeliveryEvent
-    return e && typeof e.deliveryId === 'string' && EVENT_SET.has(e.type) ? e : undefined
+    const e: unknown = JSON.parse(payload.toString())
+    // Checked in full (protocol/messageSchemas.ts): one malformed event must not poison every reader.
+    return isDeliveryEvent.Check(e) && EVENT_SET.has((e as DeliveryEvent).type) ? (e as DeliveryEvent) : undefined
   } catch {
     return undefined
   }

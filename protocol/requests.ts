@@ -1,4 +1,5 @@
 import { isLatitude, isLongitude, polygonProblems, type LatLon, type Zone } from './geo.js'
+import { isDeliveryRequest, MAX_MESSAGE_BYTES } from './messageSchemas.js'
 
 /**
  * Gateway → engine, on the `requests` topic with QoS 1: deliveries, and the
@@ -35,17 +36,25 @@ const isPoint = (p: unknown): p is LatLon =>
  * one. The gateway validated it already, but the topic is open to any client.
  */
 export function decodeRequest(payload: Buffer | string): DeliveryRequest | undefined {
-  let r: DeliveryRequest
+  if (payload.length > MAX_MESSAGE_BYTES) return undefined
+  let parsed: unknown
   try {
-    r = JSON.parse(payload.toString()) as DeliveryRequest
+    parsed = JSON.parse(payload.toString())
   } catch {
     return undefined
   }
-  if (!r || typeof r.id !== 'string' || r.id.length === 0) return undefined
+  // The shape in full first (protocol/messageSchemas.ts), then what a schema cannot say.
+  if (!isDeliveryRequest.Check(parsed)) return undefined
+  const r = parsed as DeliveryRequest
   switch (r.type) {
     case 'CreateDelivery':
-      return isPoint(r.pickup) && isPoint(r.dropoff) && typeof r.weightKg === 'number' && r.weightKg > 0 &&
-        (r.deadline === null || Number.isFinite(r.deadline)) ? r : undefined
+      return isPoint(r.pickup) &&
+        isPoint(r.dropoff) &&
+        typeof r.weightKg === 'number' &&
+        r.weightKg > 0 &&
+        (r.deadline === null || Number.isFinite(r.deadline))
+        ? r
+        : undefined
     case 'CancelDelivery':
       return typeof r.reason === 'string' ? r : undefined
     case 'RescheduleDelivery':
@@ -55,7 +64,9 @@ export function decodeRequest(payload: Buffer | string): DeliveryRequest | undef
       if (r.deadline !== undefined && r.deadline !== null && !(Number.isFinite(r.deadline) && r.deadline >= 0)) return undefined
       return r
     case 'AddZone':
-      return (r.name === undefined || typeof r.name === 'string') && typeof r.noFly === 'boolean' && polygonProblems(r.polygon).length === 0 ? r : undefined
+      return (r.name === undefined || typeof r.name === 'string') && typeof r.noFly === 'boolean' && polygonProblems(r.polygon).length === 0
+        ? r
+        : undefined
     case 'RemoveZone':
       return r
     default:

@@ -1,4 +1,5 @@
 import { DronefleetError, ErrorCodes, showValue } from './errors.js'
+import { wrapLon } from './geo.js'
 
 export const DRONE_STATES = ['idle', 'charging', 'takeoff', 'cruise', 'hover', 'landing', 'returning', 'failed'] as const
 export type DroneState = (typeof DRONE_STATES)[number]
@@ -28,13 +29,22 @@ export interface TelemetrySample {
   refused?: string
 }
 
-/** Why a sample was rejected: the metric label `reason` uses these. */
-export type TelemetryRejectReason = 'malformed' | 'missing' | 'type' | 'range' | 'topic'
+/**
+ * Why a sample was rejected: the metric label `reason` uses these. `future`:
+ * stamped too far ahead of the engine's clock (engine/mqtt/IdleClock.ts);
+ * `size` and `limit` are bounds (a payload too large, more drones than the
+ * engine registers).
+ */
+export type TelemetryRejectReason = 'malformed' | 'missing' | 'type' | 'range' | 'topic' | 'future' | 'size' | 'limit'
+
+/** A JSON sample is about 200 bytes; anything near this is not telemetry, and is not parsed. */
+export const MAX_TELEMETRY_JSON_BYTES = 128 * 1024
 
 export class TelemetryError extends DronefleetError {
   readonly reason: TelemetryRejectReason
   constructor(reason: TelemetryRejectReason, message: string, field?: string, value?: unknown) {
     super(ErrorCodes.TELEMETRY_INVALID, message, field, value)
+    this.name = 'TelemetryError'
     this.reason = reason
   }
 }
@@ -67,7 +77,12 @@ export function validateTelemetry(input: unknown): TelemetrySample {
   const id = o.droneId
   if (id === undefined) throw new TelemetryError('missing', 'telemetry field "droneId" is missing', 'droneId')
   if (typeof id !== 'string' || !DRONE_ID.test(id)) {
-    throw new TelemetryError('type', `telemetry field "droneId" must be 1-64 characters of [A-Za-z0-9._-], got ${showValue(id)}`, 'droneId', id)
+    throw new TelemetryError(
+      'type',
+      `telemetry field "droneId" must be 1-64 characters of [A-Za-z0-9._-], got ${showValue(id)}`,
+      'droneId',
+      id,
+    )
   }
   for (const [field, min, max, integer] of NUMBER_RULES) {
     const v = o[field]
@@ -86,7 +101,12 @@ export function validateTelemetry(input: unknown): TelemetrySample {
   const state = o.state
   if (state === undefined) throw new TelemetryError('missing', 'telemetry field "state" is missing', 'state')
   if (typeof state !== 'string' || !STATE_SET.has(state)) {
-    throw new TelemetryError('type', `telemetry field "state" must be one of ${DRONE_STATES.join(', ')}, got ${showValue(state)}`, 'state', state)
+    throw new TelemetryError(
+      'type',
+      `telemetry field "state" must be one of ${DRONE_STATES.join(', ')}, got ${showValue(state)}`,
+      'state',
+      state,
+    )
   }
   const refused = o.refused
   if (refused !== undefined && (typeof refused !== 'string' || refused.length === 0 || refused.length > 128)) {
@@ -97,7 +117,8 @@ export function validateTelemetry(input: unknown): TelemetrySample {
     seq: o.seq as number,
     ts: o.ts as number,
     lat: o.lat as number,
-    lon: o.lon as number,
+    // 180° and -180° are one meridian: one name for it, as the batch codec reads it.
+    lon: wrapLon(o.lon as number),
     alt: o.alt as number,
     speed: o.speed as number,
     heading: o.heading as number,
@@ -110,6 +131,9 @@ export function validateTelemetry(input: unknown): TelemetrySample {
 
 /** Parses and validates one JSON telemetry payload. */
 export function decodeTelemetryJson(payload: Buffer | string): TelemetrySample {
+  if (payload.length > MAX_TELEMETRY_JSON_BYTES) {
+    throw new TelemetryError('size', `telemetry is ${payload.length} bytes, more than ${MAX_TELEMETRY_JSON_BYTES}`)
+  }
   let parsed: unknown
   try {
     parsed = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'))

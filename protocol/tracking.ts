@@ -2,6 +2,7 @@ import type { Eta } from './eta.js'
 import type { DeliveryEvent, DeliveryStatus } from './events.js'
 import type { LatLon } from './geo.js'
 import type { DroneState } from './telemetry.js'
+import { isTrackingMessage, MAX_MESSAGE_BYTES } from './messageSchemas.js'
 
 export interface Position {
   lat: number
@@ -16,6 +17,12 @@ export interface TrackingMessage {
   droneId: string
   /** Event time of the telemetry sample this was computed from. */
   ts: number
+  /**
+   * Wall-clock ms when the engine received that sample (set by its MQTT
+   * adapter): the gateway's pipeline latency counts from it. Never compared
+   * with `ts`, which may be simulated time.
+   */
+  receivedAt?: number
   position: Position
   speed: number
   heading: number
@@ -36,21 +43,47 @@ export interface DeliverySnapshot {
   droneId: string | null
   position: Position | null
   eta: Eta | null
+  /**
+   * Event time (the engine's clock: the simulator's in a simulation) at which
+   * the engine took the request: its `DeliveryCreated`'s `ts`; null until the
+   * gateway has seen that. The clock of `deadline`, `eta` and `history[].ts`.
+   */
+  requestedAt: number | null
+  /** Wall-clock ms when this gateway accepted (or first heard of) the delivery: not event time. */
   createdAt: number
+  /** Wall-clock ms when this gateway last learned something of it: not event time. */
   updatedAt: number
   history: DeliveryEvent[]
 }
 
+/** A point of a drone's trail: where it was reported, and when (event time, ms since the epoch). */
+export interface TrailPoint {
+  lat: number
+  lon: number
+  ts: number
+}
+
 /** Messages on `ws://…/v1/track/{id}`. */
 export type TrackMessage =
-  | { type: 'snapshot'; delivery: DeliverySnapshot }
+  | {
+      type: 'snapshot'
+      delivery: DeliverySnapshot
+      /**
+       * Where the drone has flown so far, oldest first, thinned to a few
+       * hundred points (the gateway's memory, not the store's: empty after a
+       * gateway restart); the last point's `ts` is the event time of the
+       * newest tracking message. An addition: older clients ignore it.
+       */
+      trail: TrailPoint[]
+    }
   | TrackingMessage
   | { type: 'status'; deliveryId: string; status: DeliveryStatus; event: DeliveryEvent }
 
 export function decodeTracking(payload: Buffer | string): TrackingMessage | undefined {
+  if (payload.length > MAX_MESSAGE_BYTES) return undefined
   try {
-    const m = JSON.parse(payload.toString()) as TrackingMessage
-    return m && m.type === 'tracking' && typeof m.deliveryId === 'string' ? m : undefined
+    const m: unknown = JSON.parse(payload.toString())
+    return isTrackingMessage.Check(m) ? (m as TrackingMessage) : undefined
   } catch {
     return undefined
   }

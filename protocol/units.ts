@@ -4,6 +4,7 @@
  * optional). Everything past this point works in the base units below, so a
  * unit mistake is caught once, here, with a message that names the unit.
  */
+import { DronefleetError, ErrorCodes } from './errors.js'
 
 interface DimensionInfo {
   /** How messages name the dimension: "unknown unit … for a speed". */
@@ -45,12 +46,10 @@ export type Dimension = keyof typeof DIMENSIONS
 export const DIMENSION_NAMES = Object.keys(DIMENSIONS) as Dimension[]
 
 /** A unit problem; callers that know the field and line wrap it in their own error. */
-export class UnitError extends Error {
-  readonly value: unknown
+export class UnitError extends DronefleetError {
   constructor(message: string, value: unknown) {
-    super(message)
+    super(ErrorCodes.UNIT_INVALID, message, undefined, value)
     this.name = 'UnitError'
-    this.value = value
   }
 }
 
@@ -101,12 +100,17 @@ function unknownUnit(unit: string, dim: Dimension): string {
   const other = DIMENSION_NAMES.find((o) => o !== dim && Object.hasOwn(info(o).units, unit))
   // Hints, most specific first: wrong case, a unit of another dimension, an extra or missing letter.
   const sameLetters = names.find((u) => u.toLowerCase() === lower)
-  const prefix = names.filter((u) => lower.startsWith(u.toLowerCase()) || u.toLowerCase().startsWith(lower)).sort((a, b) => b.length - a.length)[0]
+  const prefix = names
+    .filter((u) => lower.startsWith(u.toLowerCase()) || u.toLowerCase().startsWith(lower))
+    .sort((a, b) => b.length - a.length)[0]
   const hint =
-    sameLetters !== undefined ? ` (did you mean "${sameLetters}"? units are case-sensitive)`
-    : other !== undefined ? ` ("${unit}" is ${info(other).noun} unit)`
-    : prefix !== undefined ? ` (did you mean "${prefix}"?)`
-    : ''
+    sameLetters !== undefined
+      ? ` (did you mean "${sameLetters}"? units are case-sensitive)`
+      : other !== undefined
+        ? ` ("${unit}" is ${info(other).noun} unit)`
+        : prefix !== undefined
+          ? ` (did you mean "${prefix}"?)`
+          : ''
   return `unknown unit "${unit}" for ${info(dim).noun}; use ${unitList(dim)}${hint}`
 }
 
@@ -126,7 +130,9 @@ function escapeRegExp(s: string): string {
  * and, optionally, one of its units. Editors use it to flag typos as you type.
  */
 export function quantityPattern(dim: Dimension): string {
-  const units = Object.keys(info(dim).units).sort((a, b) => b.length - a.length).map(escapeRegExp)
+  const units = Object.keys(info(dim).units)
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRegExp)
   return String.raw`^\s*(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*(${units.join('|')})?\s*$`
 }
 

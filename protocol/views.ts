@@ -29,6 +29,9 @@ export interface DroneView {
 export type DroneNear = DroneView & { distanceM: number }
 
 /** ETA error of completed deliveries: the ETA given at assignment against the actual release (late is positive). */
+/** Upper bounds of the ETA absolute-error buckets, s: a Prometheus-style histogram (the engine's and /metrics'). */
+export const ETA_ERROR_BUCKETS_S = [5, 15, 30, 60, 120, 300, 600] as const
+
 export interface EtaErrorStats {
   count: number
   sumS: number
@@ -39,10 +42,18 @@ export interface EtaErrorStats {
   buckets: Array<{ le: number; count: number }>
 }
 
+/**
+ * Rejected samples by reason. `future` is there once one was counted: optional
+ * only so stubs and snapshots written before it still type-check and compare.
+ */
+/** The reasons every stats object lists; the rarer ones (future, size, limit) appear once they happened. */
+export type CommonRejectReason = Exclude<TelemetryRejectReason, 'future' | 'size' | 'limit'>
+export type TelemetryRejectCounts = Record<CommonRejectReason, number> & Partial<Record<TelemetryRejectReason, number>>
+
 /** Counters the engine keeps; the gateway exports them as Prometheus metrics. */
 export interface EngineStats {
   telemetryReceived: number
-  telemetryRejected: Record<TelemetryRejectReason, number>
+  telemetryRejected: TelemetryRejectCounts
   /** Samples dropped because their seq was not newer than the last one. */
   telemetryStale: number
   assignments: number
@@ -50,11 +61,12 @@ export interface EngineStats {
   /** Latest event time the engine has processed, ms since the epoch (0 before any). */
   watermark: number
   /**
-   * Wall-clock ms between the latest processed sample's event time and the
-   * moment the adapter processed it (0 before any). Measured by the adapter
-   * with its injected clock; under a simulation that is not at real time it
-   * also carries the offset between simulated and wall time. Optional only
-   * so stubs written before it still type-check; Engine.stats() always sets it.
+   * How long a message waits before the engine processes it, wall-clock ms
+   * (0 before it was measured): the MQTT adapter's own probe, sent through
+   * the broker every second, from publish to processing (engine/mqtt/LagProbe.ts).
+   * Wall time only: never a sample's event time, which may be simulated or
+   * off. Optional only so stubs written before it still type-check;
+   * Engine.stats() always sets it.
    */
   lagMs?: number
   // The fields below are optional for the same reason as lagMs.
@@ -64,6 +76,7 @@ export interface EngineStats {
   telemetryOutOfOrder?: number
   /** Samples from drones the engine does not know, ignored because autoRegister is off. */
   telemetryUnknownDrone?: number
+  requestsRejected?: number
   /** Drones declared lost (silent 3× their reporting interval, or reporting failed), ever. */
   dronesLost?: number
   /** Lost drones that reported again and were reconciled, ever. */
