@@ -1,7 +1,7 @@
 import { droneState } from './flight.js'
-import { droneId, droneIndex, Flag, FleetState, Phase } from './FleetState.js'
+import { droneId, droneIndex, Flag, type FleetState, Phase } from './FleetState.js'
 import { createRng } from './random.js'
-import type { Fault, Scenario } from './Scenario.js'
+import type { Fault, Scenario } from './scenario/Scenario.js'
 
 /** What one fault did, as results.json reports it. */
 export interface FaultResult {
@@ -57,8 +57,17 @@ export class FaultTimeline {
     this.fleet = fleet
     this.seed = s.seed
     this.live = s.faults.map((f, index) => ({
-      f, index, startMs: s.start + f.atS * 1000, endMs: f.forS === null ? Infinity : s.start + (f.atS + f.forS) * 1000,
-      state: 'pending', members: new Uint8Array(fleet.n), ids: [], effect: {}, usedAtStart: [], usedAtEnd: null, failed: [],
+      f,
+      index,
+      startMs: s.start + f.atS * 1000,
+      endMs: f.forS === null ? Infinity : s.start + (f.atS + f.forS) * 1000,
+      state: 'pending',
+      members: new Uint8Array(fleet.n),
+      ids: [],
+      effect: {},
+      usedAtStart: [],
+      usedAtEnd: null,
+      failed: [],
     }))
   }
 
@@ -119,12 +128,14 @@ export class FaultTimeline {
 
   /** Counts a sample the outage kept from being sent. */
   notSent(): void {
-    for (const l of this.live) if (l.f.type === 'brokerOutage' && l.state === 'active') l.effect.samplesNotSent = (l.effect.samplesNotSent ?? 0) + 1
+    for (const l of this.live)
+      if (l.f.type === 'brokerOutage' && l.state === 'active') l.effect.samplesNotSent = (l.effect.samplesNotSent ?? 0) + 1
   }
 
   /** Counts commands that reached the simulator only when the connection came back. */
   lateCommands(n: number): void {
-    for (const l of this.live) if (l.f.type === 'brokerOutage' && l.state !== 'pending') l.effect.commandsAfterReconnect = (l.effect.commandsAfterReconnect ?? 0) + n
+    for (const l of this.live)
+      if (l.f.type === 'brokerOutage' && l.state !== 'pending') l.effect.commandsAfterReconnect = (l.effect.commandsAfterReconnect ?? 0) + n
   }
 
   /**
@@ -150,8 +161,12 @@ export class FaultTimeline {
       }
       if (l.state === 'pending') effect.note = 'the run ended before it began'
       return {
-        type: l.f.type, line: l.f.line, from: l.startMs, until: Number.isFinite(l.endMs) ? l.endMs : null,
-        drones: l.ids.map(droneId), effect,
+        type: l.f.type,
+        line: l.f.line,
+        from: l.startMs,
+        until: Number.isFinite(l.endMs) ? l.endMs : null,
+        drones: l.ids.map(droneId),
+        effect,
       }
     })
   }
@@ -163,7 +178,14 @@ export class FaultTimeline {
     for (const i of l.ids) {
       switch (l.f.type) {
         case 'droneFailure':
-          l.failed.push({ droneId: droneId(i), state: droneState(f, i), deliveryId: deliveryOf(i), lat: f.lat[i]!, lon: f.lon[i]!, alt: f.alt[i]! })
+          l.failed.push({
+            droneId: droneId(i),
+            state: droneState(f, i),
+            deliveryId: deliveryOf(i),
+            lat: f.lat[i]!,
+            lon: f.lon[i]!,
+            alt: f.alt[i]!,
+          })
           f.phase[i] = Phase.Failed
           f.speed[i] = 0
           f.flags[i] = f.flags[i]! | Flag.Silent
@@ -217,7 +239,10 @@ export class FaultTimeline {
     const want = sel.kind === 'count' ? Math.min(sel.count, n) : Math.max(1, Math.round(sel.fraction * n))
     const all = Array.from({ length: n }, (_, i) => i)
     const airborne = (i: number): boolean => this.fleet.phase[i] !== Phase.Ground && this.fleet.phase[i] !== Phase.Failed
-    const pool = l.f.type === 'droneFailure' ? [...all.filter(airborne), ...all.filter((i) => !airborne(i) && this.fleet.phase[i] !== Phase.Failed)] : all
+    const pool =
+      l.f.type === 'droneFailure'
+        ? [...all.filter(airborne), ...all.filter((i) => !airborne(i) && this.fleet.phase[i] !== Phase.Failed)]
+        : all
     const flying = l.f.type === 'droneFailure' ? all.filter(airborne).length : pool.length
     const rng = createRng(this.seed, 'faults', l.index)
     // Partial Fisher–Yates, within the flying drones first.

@@ -18,8 +18,27 @@ export const Flag = { Silent: 1, GpsHold: 2 } as const
 export const MAX_WAYPOINTS = 32
 
 const F64_FIELDS = [
-  'lat', 'lon', 'alt', 'speed', 'heading', 'battery', 'timer', 'payload', 'cargo',
-  'odoM', 'usedWh', 'busyS', 'missionM', 'missionWh', 'drainExtra', 'gpsSigmaM', 'fixLat', 'fixLon',
+  'lat',
+  'lon',
+  'alt',
+  'speed',
+  'heading',
+  'battery',
+  'timer',
+  'payload',
+  'cargo',
+  'odoM',
+  'usedWh',
+  'busyS',
+  'missionM',
+  'missionWh',
+  'drainExtra',
+  'gpsSigmaM',
+  'fixLat',
+  'fixLon',
+  'airspeed',
+  'healthWh',
+  'arrivals',
 ] as const
 type F64Field = (typeof F64_FIELDS)[number]
 
@@ -55,6 +74,12 @@ export class FleetState {
   /** The last GPS fix reported, held while the GPS drops out. */
   readonly fixLat: Float64Array
   readonly fixLon: Float64Array
+  /** This drone's own airspeed in cruise, m/s; 0 for the profile's (world.drones). */
+  readonly airspeed: Float64Array
+  /** What this drone's battery holds when new, Wh; 0 for the profile's. */
+  readonly healthWh: Float64Array
+  /** Pickups and drop-offs reached so far: numbers the handling-time draws. */
+  readonly arrivals: Float64Array
   readonly wpLat: Float64Array
   readonly wpLon: Float64Array
   readonly seq: Uint32Array
@@ -81,9 +106,27 @@ export class FleetState {
     const views = {} as Record<F64Field, Float64Array>
     for (const f of F64_FIELDS) views[f] = f64(n)
     ;({
-      lat: this.lat, lon: this.lon, alt: this.alt, speed: this.speed, heading: this.heading, battery: this.battery, timer: this.timer,
-      payload: this.payload, cargo: this.cargo, odoM: this.odoM, usedWh: this.usedWh, busyS: this.busyS, missionM: this.missionM,
-      missionWh: this.missionWh, drainExtra: this.drainExtra, gpsSigmaM: this.gpsSigmaM, fixLat: this.fixLat, fixLon: this.fixLon,
+      lat: this.lat,
+      lon: this.lon,
+      alt: this.alt,
+      speed: this.speed,
+      heading: this.heading,
+      battery: this.battery,
+      timer: this.timer,
+      payload: this.payload,
+      cargo: this.cargo,
+      odoM: this.odoM,
+      usedWh: this.usedWh,
+      busyS: this.busyS,
+      missionM: this.missionM,
+      missionWh: this.missionWh,
+      drainExtra: this.drainExtra,
+      gpsSigmaM: this.gpsSigmaM,
+      fixLat: this.fixLat,
+      fixLon: this.fixLon,
+      airspeed: this.airspeed,
+      healthWh: this.healthWh,
+      arrivals: this.arrivals,
     } = views)
     this.wpLat = f64(n * MAX_WAYPOINTS)
     this.wpLon = f64(n * MAX_WAYPOINTS)

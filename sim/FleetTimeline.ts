@@ -1,5 +1,5 @@
 import { droneState } from './flight.js'
-import { FleetState } from './FleetState.js'
+import type { FleetState } from './FleetState.js'
 
 /** The fleet at one moment: how many drones do what, and how charged they are. */
 export interface FleetSnapshot {
@@ -24,11 +24,14 @@ export interface FleetSnapshot {
 export class FleetTimeline {
   readonly snapshots: FleetSnapshot[] = []
   private readonly fleet: FleetState
+  private readonly flown: Uint8Array | undefined
   private readonly everyMs: number
   private nextAt = -Infinity
 
-  constructor(fleet: FleetState, everyMs = 60_000) {
+  /** `flown`: 1 for each drone (by index) to count, when a simulator flies only part of the fleet; default all. */
+  constructor(fleet: FleetState, flown?: Uint8Array, everyMs = 60_000) {
     this.fleet = fleet
+    this.flown = flown
     this.everyMs = everyMs
   }
 
@@ -39,6 +42,7 @@ export class FleetTimeline {
     const counts = { busy: 0, idle: 0, charging: 0, failed: 0 }
     const batteries: number[] = []
     for (let i = 0; i < f.n; i++) {
+      if (this.flown && this.flown[i] === 0) continue
       const s = droneState(f, i)
       if (s === 'failed') counts.failed++
       else {
@@ -51,7 +55,8 @@ export class FleetTimeline {
     batteries.sort((a, b) => a - b)
     const r3 = (v: number): number => Math.round(v * 1000) / 1000
     this.snapshots.push({
-      t, ...counts,
+      t,
+      ...counts,
       batteryMean: r3(batteries.length ? batteries.reduce((a, b) => a + b, 0) / batteries.length : 0),
       batteryMin: r3(batteries[0] ?? 0),
       batteryP10: r3(batteries[Math.floor(batteries.length * 0.1)] ?? 0),

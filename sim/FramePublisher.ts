@@ -15,6 +15,9 @@ export interface TelemetryFaults {
 /** Publishes at QoS 0 (the simulator's MQTT client, or a test's recorder). */
 export type Publish = (topic: string, payload: Buffer | string) => void
 
+/** The topics of a shard's region: its frames and its drones' JSON samples go there. */
+export type ShardTopics = (shard: number) => Topics
+
 /** A sample held back by a telemetryDelay fault: one record of a shard's frame, or a JSON sample. */
 type Delayed =
   | { due: number; shard: number; record: Uint8Array; topic?: undefined; json?: undefined }
@@ -22,7 +25,7 @@ type Delayed =
 
 /**
  * Publishes each tick's telemetry: the workers' batch frames, one per shard,
- * on `telemetry-batch/{shard}`.
+ * on `telemetry-batch/{shard}` of the shard's region (a shard never mixes regions).
  *
  * Fast path: a shard whose samples are all to be sent now, with no drone in
  * it reporting a refusal, goes out as the worker encoded it. Otherwise the
@@ -40,7 +43,7 @@ export class FramePublisher {
   private fates = new Float64Array(0)
 
   constructor(
-    private readonly topics: Topics,
+    private readonly topicsOf: ShardTopics,
     private readonly faults: TelemetryFaults,
     private readonly publish: Publish,
   ) {}
@@ -82,7 +85,8 @@ export class FramePublisher {
       const [lo, hi] = [r.drone(0) - 1, r.drone(count - 1) - 1]
       for (const i of refusedBy.keys()) if (i >= lo && i <= hi) plain = false
     }
-    const topic = this.topics.telemetryBatch(r.shard)
+    const topics = this.topicsOf(r.shard)
+    const topic = topics.telemetryBatch(r.shard)
     if (plain) {
       this.publish(topic, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength))
       return count
@@ -101,11 +105,11 @@ export class FramePublisher {
       const refused = refusedBy.get(i)
       if (refused !== undefined) {
         const json = JSON.stringify({ ...r.sample(j), refused })
-        if (fate > 0) this.delayed.push({ due: now + fate, topic: this.topics.telemetry(droneId(i)), json })
+        if (fate > 0) this.delayed.push({ due: now + fate, topic: topics.telemetry(droneId(i)), json })
         else if (down) this.faults.notSent()
         else {
           flush()
-          this.publish(this.topics.telemetry(droneId(i)), json)
+          this.publish(topics.telemetry(droneId(i)), json)
           sent++
         }
       } else if (fate > 0) {
@@ -138,7 +142,7 @@ export class FramePublisher {
     let out: BatchWriter | null = null
     let shard = -1
     const flush = (): void => {
-      if (out !== null) this.publish(this.topics.telemetryBatch(shard), out.finish())
+      if (out !== null) this.publish(this.topicsOf(shard).telemetryBatch(shard), out.finish())
       out = null
     }
     for (const d of due) {

@@ -1,10 +1,10 @@
 import { booleanPointInPolygon } from '@turf/boolean-point-in-polygon'
 import { destination } from '@turf/destination'
 import { polygon as turfPolygon } from '@turf/helpers'
-import type { LatLon } from '../protocol/geo.js'
+import { continuousLons, wrapLon, type LatLon } from '../protocol/geo.js'
 import { noFlyZoneAt } from './noFlyZoneAt.js'
 import { createRng, exponential, type Rng } from './random.js'
-import type { Scenario } from './Scenario.js'
+import type { Scenario } from './scenario/Scenario.js'
 
 export interface DemandArrival {
   /** Request time, ms since the epoch. */
@@ -58,16 +58,22 @@ export class DemandGenerator {
     this.s = s
     this.rng = createRng(s.seed, 'demand')
     const d = s.demand
-    this.pickups = cumulative(d.pickups.length > 0
-      ? d.pickups.map((p) => ({ item: p.position, weight: p.weight }))
-      : s.depots.filter((x) => x.drones > 0).map((x) => ({ item: x.position, weight: 1 })))
+    this.pickups = cumulative(
+      d.pickups.length > 0
+        ? d.pickups.map((p) => ({ item: p.position, weight: p.weight }))
+        : s.depots.filter((x) => x.drones > 0).map((x) => ({ item: x.position, weight: 1 })),
+    )
     this.hotspots = cumulative(d.hotspots.map((h) => ({ item: { center: h.center, radiusM: h.radiusM }, weight: h.weight })))
-    this.segments = [[s.start, d.ratePerHour / 3_600_000], ...d.phases.map((p): [number, number] => [s.start + p.atS * 1000, p.ratePerHour / 3_600_000])]
+    this.segments = [
+      [s.start, d.ratePerHour / 3_600_000],
+      ...d.phases.map((p): [number, number] => [s.start + p.atS * 1000, p.ratePerHour / 3_600_000]),
+    ]
     if (d.area.polygon.length >= 3) {
-      const ring = d.area.polygon.map((p) => [p.lon, p.lat])
+      // Longitudes unwrapped along the ring: an area across ±180° is one piece, sampled in its own box.
+      const lons = continuousLons(d.area.polygon)
+      const ring = d.area.polygon.map((p, i) => [lons[i]!, p.lat])
       this.polygon = turfPolygon([[...ring, ring[0] as number[]]])
       const lats = d.area.polygon.map((p) => p.lat)
-      const lons = d.area.polygon.map((p) => p.lon)
       this.bbox = [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)]
     }
     this.next = this.advance(s.start)
@@ -114,13 +120,17 @@ export class DemandGenerator {
     }
   }
 
-  /** A drop-off, rounded as sent, outside every no-fly zone (judged on the rounded point the gateway sees). */
+  /**
+   * A drop-off, rounded as sent and its longitude wrapped into -180..180 (an
+   * area near ±180° draws points past it), outside every no-fly zone
+   * (judged on the point the gateway sees).
+   */
   private clearDropoff(): LatLon {
     let p: LatLon = { lat: 0, lon: 0 }
     // A zone that covers (almost) all of the area or hotspots leaves the last draw: the gateway then says which zone refused it.
     for (let tries = 0; tries < 1000; tries++) {
       const d = this.dropoff()
-      p = { lat: Math.round(d.lat * 1e7) / 1e7, lon: Math.round(d.lon * 1e7) / 1e7 }
+      p = { lat: Math.round(d.lat * 1e7) / 1e7, lon: wrapLon(Math.round(d.lon * 1e7) / 1e7) }
       if (this.s.zones.length === 0 || !noFlyZoneAt(this.s.zones, p)) return p
     }
     return p
@@ -147,7 +157,10 @@ export class DemandGenerator {
   private inDisc(center: LatLon, radiusM: number): LatLon {
     const r = radiusM * Math.sqrt(this.rng())
     const bearingDeg = this.rng() * 360 - 180
-    const [lon, lat] = destination([center.lon, center.lat], r / 1000, bearingDeg, { units: 'kilometers' }).geometry.coordinates as [number, number]
+    const [lon, lat] = destination([center.lon, center.lat], r / 1000, bearingDeg, { units: 'kilometers' }).geometry.coordinates as [
+      number,
+      number,
+    ]
     return { lat, lon }
   }
 }

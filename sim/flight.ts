@@ -1,9 +1,11 @@
 import { bearing } from '@turf/bearing'
 import { destination } from '@turf/destination'
-import { haversineM, type LatLon } from '../protocol/geo.js'
+import { haversineM, wrapLon, type LatLon } from '../protocol/geo.js'
 import { cruisePowerW, hoverEnergyWh, type DroneProfile } from '../protocol/profile.js'
 import type { DroneState } from '../protocol/telemetry.js'
-import { FleetState, MAX_WAYPOINTS, Phase, WaypointKind } from './FleetState.js'
+import { airspeedOf, capacityOf } from './droneTraits.js'
+import type { DroneWorld } from './DroneWorld.js'
+import { type FleetState, MAX_WAYPOINTS, Phase, WaypointKind } from './FleetState.js'
 import { CALM, windTriangle, type Wind } from './wind.js'
 
 /** A drone on the ground reports `charging` below this state of charge, `idle` (dispatchable) above. */
@@ -23,7 +25,15 @@ export interface Waypoint extends LatLon {
  * (cargoKg) is already aboard, so the mission has no pickup. A mission of
  * more than MAX_WAYPOINTS is not taken (refusalReason says why first).
  */
-export function assignMission(f: FleetState, i: number, wps: readonly Waypoint[], cargoKg: number, p: DroneProfile, loaded = false): void {
+export function assignMission(
+  f: FleetState,
+  i: number,
+  wps: readonly Waypoint[],
+  cargoKg: number,
+  p: DroneProfile,
+  loaded = false,
+  world?: DroneWorld,
+): void {
   if (f.phase[i] === Phase.Failed || wps.length > MAX_WAYPOINTS) return
   const count = wps.length
   for (let k = 0; k < count; k++) {
@@ -42,19 +52,26 @@ export function assignMission(f: FleetState, i: number, wps: readonly Waypoint[]
   if (f.phase[i] === Phase.Ground) f.timer[i] = 0 // a swap in progress is abandoned
   const first = wps[0]
   const onGround = f.alt[i]! <= 0
-  if (first && first.kind !== WaypointKind.Via && onGround && haversineM(f.lat[i]!, f.lon[i]!, first.lat, first.lon) <= ARRIVAL_M) arrive(f, i, p)
+  if (first && first.kind !== WaypointKind.Via && onGround && haversineM(f.lat[i]!, f.lon[i]!, first.lat, first.lon) <= ARRIVAL_M)
+    arrive(f, i, p, world)
   else if (f.phase[i] !== Phase.Cruise) f.phase[i] = Phase.Takeoff
 }
 
 /** Telemetry state of drone i, as DESIGN.md names it. */
 export function droneState(f: FleetState, i: number): DroneState {
   switch (f.phase[i]) {
-    case Phase.Ground: return f.battery[i]! < READY_BATTERY || f.timer[i]! > 0 ? 'charging' : 'idle'
-    case Phase.Takeoff: return 'takeoff'
-    case Phase.Cruise: return targetKind(f, i) === WaypointKind.Depot ? 'returning' : 'cruise'
-    case Phase.Landing: return 'landing'
-    case Phase.Handling: return 'hover'
-    default: return 'failed'
+    case Phase.Ground:
+      return f.battery[i]! < READY_BATTERY || f.timer[i]! > 0 ? 'charging' : 'idle'
+    case Phase.Takeoff:
+      return 'takeoff'
+    case Phase.Cruise:
+      return targetKind(f, i) === WaypointKind.Depot ? 'returning' : 'cruise'
+    case Phase.Landing:
+      return 'landing'
+    case Phase.Handling:
+      return 'hover'
+    default:
+      return 'failed'
   }
 }
 
@@ -67,13 +84,15 @@ function targetKind(f: FleetState, i: number): number {
   return f.wpKind[base + k]!
 }
 
-/** On the ground at the current waypoint: handle a package, or end the mission at a depot. */
-function arrive(f: FleetState, i: number, p: DroneProfile): void {
+/** On the ground at the current waypoint: handle a package (as long as the world says), or end the mission at a depot. */
+function arrive(f: FleetState, i: number, p: DroneProfile, world: DroneWorld | undefined): void {
   const kind = f.wpKind[i * MAX_WAYPOINTS + f.wpIndex[i]!]
   f.speed[i] = 0
   if (kind === WaypointKind.Pickup || kind === WaypointKind.Dropoff) {
+    const n = f.arrivals[i]!
+    f.arrivals[i] = n + 1
     f.phase[i] = Phase.Handling
-    f.timer[i] = p.handlingS
+    f.timer[i] = world ? world.handlingS(i, n, kind === WaypointKind.Dropoff) : p.handlingS
   } else {
     f.phase[i] = Phase.Ground
     f.wpCount[i] = 0
@@ -83,12 +102,12 @@ function arrive(f: FleetState, i: number, p: DroneProfile): void {
   }
 }
 
-/** Draws `wh` (more with a faulty battery); a drone that runs dry falls out of the sky. */
-function drain(f: FleetState, i: number, wh: number, p: DroneProfile): void {
+/** Draws `wh` (more with a faulty battery) from a battery of `capacityWh`; a drone that runs dry falls out of the sky. */
+function drain(f: FleetState, i: number, wh: number, capacityWh: number): void {
   const used = wh * (1 + f.drainExtra[i]!)
   f.usedWh[i] = f.usedWh[i]! + used
   f.missionWh[i] = f.missionWh[i]! + used
-  const b = f.battery[i]! - used / p.batteryWh
+  const b = f.battery[i]! - used / capacityWh
   if (b > 0) {
     f.battery[i] = b
     return
@@ -103,10 +122,16 @@ function moved(f: FleetState, i: number, m: number): void {
   f.missionM[i] = f.missionM[i]! + m
 }
 
-/** Advances drone i by dt seconds in the given wind. Pure over the arrays: no clock, no randomness. */
-export function stepDrone(f: FleetState, i: number, dt: number, p: DroneProfile, wind: Wind = CALM): void {
+/**
+ * Advances drone i by dt seconds in the given wind, or in the world's (its
+ * wind where the drone is, its handling times; the drone's own airspeed
+ * and battery are in the fleet's arrays). Pure over the arrays and the
+ * world: no clock, no randomness of its own.
+ */
+export function stepDrone(f: FleetState, i: number, dt: number, p: DroneProfile, wind: Wind = CALM, world?: DroneWorld): void {
   const w = i * MAX_WAYPOINTS + f.wpIndex[i]!
   const phase = f.phase[i]
+  const capacityWh = capacityOf(f, i, p, world?.ageing ?? 0)
   if (phase !== Phase.Ground && phase !== Phase.Failed) f.busyS[i] = f.busyS[i]! + dt
   switch (phase) {
     case Phase.Ground: {
@@ -117,18 +142,21 @@ export function stepDrone(f: FleetState, i: number, dt: number, p: DroneProfile,
         }
         return
       }
-      f.battery[i] = Math.min(1, f.battery[i]! + (p.chargeW * dt) / 3600 / p.batteryWh)
+      f.battery[i] = Math.min(1, f.battery[i]! + (p.chargeW * dt) / 3600 / capacityWh)
       return
     }
     case Phase.Takeoff: {
       f.alt[i] = Math.min(p.cruiseAltitudeM, f.alt[i]! + p.climbRateMps * dt)
       f.speed[i] = 0
       if (f.alt[i] === p.cruiseAltitudeM) f.phase[i] = Phase.Cruise
-      drain(f, i, hoverEnergyWh(p, dt), p)
+      drain(f, i, hoverEnergyWh(p, dt), capacityWh)
       return
     }
     case Phase.Cruise: {
-      const power = cruisePowerW(p, f.payload[i]!)
+      const air = airspeedOf(f, i, p)
+      // Consumption per air-km grows with the square of airspeed (profile.ts), so power with its cube.
+      const k = air / p.cruiseSpeedMps
+      const power = cruisePowerW(p, f.payload[i]!) * k * k * k
       // Seconds of this step left to fly: a turning point reached mid-step is flown through.
       let rem = dt
       for (;;) {
@@ -138,11 +166,11 @@ export function stepDrone(f: FleetState, i: number, dt: number, p: DroneProfile,
         const left = haversineM(f.lat[i]!, f.lon[i]!, tLat, tLon)
         const from: [number, number] = [f.lon[i]!, f.lat[i]!]
         const course = (bearing(from, [tLon, tLat]) + 360) % 360
-        const leg = windTriangle(p.cruiseSpeedMps, wind, course)
+        const leg = windTriangle(air, world ? world.windAt(f.lat[i]!, f.lon[i]!) : wind, course)
         if (leg === undefined) {
           // No headway against this wind: it holds station, burning power.
           f.speed[i] = 0
-          drain(f, i, (power * rem) / 3600, p)
+          drain(f, i, (power * rem) / 3600, capacityWh)
           return
         }
         const g = leg.groundSpeedMps
@@ -151,21 +179,23 @@ export function stepDrone(f: FleetState, i: number, dt: number, p: DroneProfile,
         if (left > step) {
           const [lon, lat] = destination(from, step / 1000, course, { units: 'kilometers' }).geometry.coordinates as [number, number]
           f.lat[i] = lat
-          f.lon[i] = lon
-          f.heading[i] = course
+          // turf's destination does not wrap: a step east across 180° would give 180.0001°.
+          f.lon[i] = wrapLon(lon)
+          // Where the nose points: into a crosswind it crabs off the course.
+          f.heading[i] = leg.crosswindMps === 0 ? course : leg.headingDeg
           moved(f, i, step)
-          drain(f, i, (power * rem) / 3600, p)
+          drain(f, i, (power * rem) / 3600, capacityWh)
           return
         }
         f.lat[i] = tLat
         f.lon[i] = tLon
         moved(f, i, left)
         // Power is drawn for the time flown; the last step of a leg is short.
-        drain(f, i, (power * (left / g)) / 3600, p)
+        drain(f, i, (power * (left / g)) / 3600, capacityWh)
         if (f.phase[i] !== Phase.Cruise) return
         if (f.wpKind[w] === WaypointKind.Via && f.wpIndex[i]! + 1 < f.wpCount[i]!) {
           f.wpIndex[i] = f.wpIndex[i]! + 1
-          if (left > 0) f.heading[i] = course
+          if (left > 0) f.heading[i] = leg.crosswindMps === 0 ? course : leg.headingDeg
           rem -= left / g
           if (rem > 1e-9) continue
           return
@@ -177,13 +207,13 @@ export function stepDrone(f: FleetState, i: number, dt: number, p: DroneProfile,
     case Phase.Landing: {
       f.speed[i] = 0
       f.alt[i] = Math.max(0, f.alt[i]! - p.climbRateMps * dt)
-      drain(f, i, hoverEnergyWh(p, dt), p)
-      if (f.alt[i] === 0 && f.phase[i] === Phase.Landing) arrive(f, i, p)
+      drain(f, i, hoverEnergyWh(p, dt), capacityWh)
+      if (f.alt[i] === 0 && f.phase[i] === Phase.Landing) arrive(f, i, p, world)
       return
     }
     case Phase.Handling: {
       // Loading and releasing are done hovering, so they draw hover power.
-      drain(f, i, hoverEnergyWh(p, Math.min(dt, Math.max(0, f.timer[i]!))), p)
+      drain(f, i, hoverEnergyWh(p, Math.min(dt, Math.max(0, f.timer[i]!))), capacityWh)
       if (f.phase[i] !== Phase.Handling) return
       f.timer[i] = f.timer[i]! - dt
       if (f.timer[i]! > 0) return

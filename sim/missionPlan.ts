@@ -2,7 +2,7 @@ import { bearing } from '@turf/bearing'
 import { haversineM, type LatLon } from '../protocol/geo.js'
 import { cruiseEnergyWh, hoverEnergyWh, type DroneProfile } from '../protocol/profile.js'
 import { ARRIVAL_M, type Waypoint } from './flight.js'
-import { FleetState, MAX_WAYPOINTS, WaypointKind } from './FleetState.js'
+import { type FleetState, MAX_WAYPOINTS, WaypointKind } from './FleetState.js'
 import { windTriangle, type Wind } from './wind.js'
 
 export interface MissionStart extends LatLon {
@@ -12,9 +12,7 @@ export interface MissionStart extends LatLon {
   payloadKg: number
 }
 
-export type MissionPlan =
-  | { ok: true; energyWh: number; durationS: number; distanceM: number }
-  | { ok: false; reason: string }
+export type MissionPlan = { ok: true; energyWh: number; durationS: number; distanceM: number } | { ok: false; reason: string }
 
 const KIND_NAMES = ['', 'pickup', 'drop-off', 'depot', 'turning point'] as const
 
@@ -36,7 +34,10 @@ export function planMission(p: DroneProfile, wind: Wind, start: MissionStart, wp
       const course = (bearing([lon, lat], [wp.lon, wp.lat]) + 360) % 360
       const leg = windTriangle(p.cruiseSpeedMps, wind, course)
       if (leg === undefined) {
-        return { ok: false, reason: `leg ${k + 1} (to a turning point, course ${course.toFixed(0)}°) cannot be flown: ${crossOrHead(p, wind, course)}` }
+        return {
+          ok: false,
+          reason: `leg ${k + 1} (to a turning point, course ${course.toFixed(0)}°) cannot be flown: ${crossOrHead(p, wind, course)}`,
+        }
       }
       const climbS = Math.max(0, p.cruiseAltitudeM - alt) / p.climbRateMps
       energyWh += hoverEnergyWh(p, climbS) + cruiseEnergyWh(p, d, payloadKg, leg.groundSpeedMps)
@@ -49,7 +50,10 @@ export function planMission(p: DroneProfile, wind: Wind, start: MissionStart, wp
       const course = (bearing([lon, lat], [wp.lon, wp.lat]) + 360) % 360
       const leg = windTriangle(p.cruiseSpeedMps, wind, course)
       if (leg === undefined) {
-        return { ok: false, reason: `leg ${k + 1} (to the ${KIND_NAMES[wp.kind]}, course ${course.toFixed(0)}°) cannot be flown: ${crossOrHead(p, wind, course)}` }
+        return {
+          ok: false,
+          reason: `leg ${k + 1} (to the ${KIND_NAMES[wp.kind]}, course ${course.toFixed(0)}°) cannot be flown: ${crossOrHead(p, wind, course)}`,
+        }
       }
       const verticalS = Math.max(0, p.cruiseAltitudeM - alt) / p.climbRateMps + p.cruiseAltitudeM / p.climbRateMps
       energyWh += hoverEnergyWh(p, verticalS) + cruiseEnergyWh(p, d, payloadKg, leg.groundSpeedMps)
@@ -80,9 +84,23 @@ function crossOrHead(p: DroneProfile, wind: Wind, course: number): string {
  * faulty battery does not know it is faulty. `loaded`: the package (cargoKg)
  * is aboard from the start.
  */
-export function refusalReason(f: FleetState, i: number, p: DroneProfile, wind: Wind, wps: readonly Waypoint[], cargoKg: number, loaded = false): string | undefined {
+export function refusalReason(
+  f: FleetState,
+  i: number,
+  p: DroneProfile,
+  wind: Wind,
+  wps: readonly Waypoint[],
+  cargoKg: number,
+  loaded = false,
+): string | undefined {
   if (wps.length > MAX_WAYPOINTS) return `the route has ${wps.length} waypoints, more than the ${MAX_WAYPOINTS} a drone can hold`
-  const plan = planMission(p, wind, { lat: f.lat[i]!, lon: f.lon[i]!, alt: f.alt[i]!, payloadKg: loaded ? cargoKg : f.payload[i]! }, wps, cargoKg)
+  const plan = planMission(
+    p,
+    wind,
+    { lat: f.lat[i]!, lon: f.lon[i]!, alt: f.alt[i]!, payloadKg: loaded ? cargoKg : f.payload[i]! },
+    wps,
+    cargoKg,
+  )
   if (!plan.ok) return plan.reason
   const haveWh = f.battery[i]! * p.batteryWh
   const reserveWh = p.reserve * p.batteryWh

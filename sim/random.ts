@@ -17,7 +17,10 @@ function fnv1a(s: string, h = 0x811c9dc5): number {
 /** sfc32: small, fast, and good enough for simulation (not for secrets). */
 function sfc32(a: number, b: number, c: number, d: number): Rng {
   return () => {
-    a |= 0; b |= 0; c |= 0; d |= 0
+    a |= 0
+    b |= 0
+    c |= 0
+    d |= 0
     const t = (((a + b) | 0) + d) | 0
     d = (d + 1) | 0
     a = b ^ (b >>> 9)

@@ -1,11 +1,17 @@
 /**
  * Telemetry shards: fixed blocks of drones by index. Each tick the simulator
- * publishes one binary batch frame per shard on `telemetry-batch/{shard}`.
+ * publishes one binary batch frame per shard on its region's
+ * `telemetry-batch/{shard}`.
  *
- * A shard is drones [k·SHARD_DRONES, (k+1)·SHARD_DRONES) whatever the number
- * of workers, so the frames (and with them the engine's input, byte for byte)
- * are the same for any `--workers`: that keeps runs repeatable. Workers are
- * handed whole shards, so a frame is never split between two of them.
+ * In a world of one region a shard is drones [k·SHARD_DRONES,
+ * (k+1)·SHARD_DRONES). With regions, each run of consecutive drones of one
+ * region (depots are listed in order, and so are their drones) is cut into
+ * such blocks, so a frame never mixes regions; shards are numbered across
+ * the whole fleet. Either way they are the same whatever the number of
+ * workers (and whichever regions a simulator flies), so the frames (and
+ * with them the engine's input, byte for byte) are the same for any
+ * `--workers`: that keeps runs repeatable. Workers are handed whole shards,
+ * so a frame is never split between two of them.
  */
 
 /**
@@ -47,4 +53,37 @@ export function shardRange(k: number, n: number, shardDrones: number = SHARD_DRO
  */
 export function shardSlices(n: number, parts: number, shardDrones: number = SHARD_DRONES): Array<[number, number]> {
   return sliceRanges(shardCount(n, shardDrones), parts).map(([a, b]) => [Math.min(n, a * shardDrones), Math.min(n, b * shardDrones)])
+}
+
+/** One shard: drones [from, to) of one region, published on that region's `telemetry-batch/{id}`. */
+export interface Shard {
+  id: number
+  region: string
+  from: number
+  to: number
+}
+
+/** A run of consecutive drones of one region. */
+export interface RegionRun {
+  region: string
+  from: number
+  to: number
+}
+
+/** The shards of a fleet laid out as `runs` (in drone order): each run cut into blocks of `shardDrones`, numbered in order. */
+export function fleetShards(runs: readonly RegionRun[], shardDrones: number = SHARD_DRONES): Shard[] {
+  const out: Shard[] = []
+  for (const run of runs) {
+    for (let from = run.from; from < run.to; from += shardDrones)
+      out.push({ id: out.length, region: run.region, from, to: Math.min(run.to, from + shardDrones) })
+  }
+  return out
+}
+
+/**
+ * Splits shards (in order) into at most `parts` contiguous groups, as near-equal
+ * in shards as they can be: the workers' slices. No shards gives one empty group.
+ */
+export function shardGroups<S>(shards: readonly S[], parts: number): S[][] {
+  return sliceRanges(shards.length, parts).map(([a, b]) => shards.slice(a, b))
 }

@@ -2,20 +2,17 @@ import { move, transferableSymbol, valueSymbol } from 'piscina'
 import { BatchWriter, stateCode } from '../protocol/batchCodec.js'
 import { wrapLon } from '../protocol/geo.js'
 import type { DroneProfile } from '../protocol/profile.js'
+import { droneWorldAt, type DroneWorldSpec } from './DroneWorld.js'
 import { droneState, stepDrone } from './flight.js'
 import { Flag, FleetState } from './FleetState.js'
 import { createRng } from './random.js'
-import { SHARD_DRONES } from './shards.js'
 import type { Wind } from './wind.js'
 
 export interface StepTask {
   buffer: SharedArrayBuffer
   n: number
-  /** Drones [from, to): whole shards (`from` a multiple of shardDrones, `to` one too or n). */
-  from: number
-  to: number
-  /** Drones per shard; SHARD_DRONES unless a test says otherwise. */
-  shardDrones?: number
+  /** The shards to step, in order, as [from, to, shard id]: drones [from, to) go out in frame `id`. */
+  shards: ReadonlyArray<readonly [from: number, to: number, id: number]>
   dtS: number
   /** Simulated time at the end of this step, ms since the epoch. */
   t: number
@@ -23,11 +20,13 @@ export interface StepTask {
   wind: Wind
   /** The scenario's seed, for the GPS noise stream. */
   seed: number
+  /** How the world differs from the model (true wind, handling times, battery ageing); absent when it does not. */
+  world?: DroneWorldSpec | null
 }
 
 /** A slice's telemetry, one batch frame per shard, and where its time went (for the benchmarks' breakdown). */
 export interface StepResult {
-  /** Frame of shard from/shardDrones + k at index k: its drones' samples in drone order, silent drones left out. */
+  /** Frame of the task's shard k at index k: its drones' samples in drone order, silent drones left out. */
   frames: Uint8Array[]
   stepMs: number
   /** Encoding the frames. */
@@ -47,7 +46,7 @@ function gpsError(seed: number, i: number, seq: number, sigmaM: number): [north:
 }
 
 /**
- * Piscina worker: steps drones [from, to) of the shared fleet and encodes
+ * Piscina worker: steps the drones of its shards of the shared fleet and encodes
  * their telemetry as one binary batch frame per shard (`protocol/batchCodec.ts`;
  * drone i is number i + 1, i.e. `d-{i+1}`; a drone that has gone silent
  * has no record), with the time spent stepping and encoding. The frames'
@@ -63,14 +62,13 @@ export default function step(task: StepTask): unknown {
 export function encodeStep(task: StepTask): StepResult {
   if (cache?.buffer !== task.buffer) cache = new FleetState(task.n, task.buffer)
   const f = cache
-  const per = task.shardDrones ?? SHARD_DRONES
   const t0 = performance.now()
-  for (let i = task.from; i < task.to; i++) stepDrone(f, i, task.dtS, task.profile, task.wind)
+  const world = task.world ? droneWorldAt(task.world, task.t - task.dtS * 500) : undefined
+  for (const [from, to] of task.shards) for (let i = from; i < to; i++) stepDrone(f, i, task.dtS, task.profile, task.wind, world)
   const t1 = performance.now()
   const frames: Uint8Array[] = []
-  for (let start = task.from; start < task.to; start += per) {
-    const end = Math.min(task.to, start + per)
-    const w = new BatchWriter(end - start, Math.floor(start / per))
+  for (const [start, end, id] of task.shards) {
+    const w = new BatchWriter(end - start, id)
     for (let i = start; i < end; i++) {
       const flags = f.flags[i]!
       if (flags & Flag.Silent) continue

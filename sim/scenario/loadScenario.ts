@@ -7,15 +7,28 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml'
-import { DronefleetError, ErrorCodes, type ErrorCode } from '../protocol/errors.js'
-import { haversineM, type LatLon } from '../protocol/geo.js'
-import { DEFAULT_PROFILE, type DroneProfile } from '../protocol/profile.js'
-import { UnitError } from '../protocol/units.js'
+import { DronefleetError, ErrorCodes, type ErrorCode } from '../../protocol/errors.js'
+import { haversineM, type LatLon } from '../../protocol/geo.js'
+import { DEFAULT_PROFILE, type DroneProfile } from '../../protocol/profile.js'
+import { UnitError } from '../../protocol/units.js'
 import { areaCenter, checkMeaning } from './checkScenarioMeaning.js'
 import { checkStructure } from './checkStructure.js'
-import type { Depot, DroneSelection, Expectation, Fault, FaultType, Scenario } from './Scenario.js'
+import {
+  MODEL_WORLD,
+  type Depot,
+  type DroneSelection,
+  type Expectation,
+  type Fault,
+  type FaultType,
+  type Scenario,
+  type World,
+} from './Scenario.js'
 import { Invalid, isRecord, parseNode } from './scenarioParsers.js'
-import { DEFAULT_DEADLINE_S, DEFAULT_START, DEFAULT_TICK_S, DEFAULT_WEIGHT_KG, DRONE_KEYS, schemaAt, X_PARSER, type Path } from './scenarioSchema.js'
+import { DRONE_KEYS } from './droneSchema.js'
+import { DEFAULT_DEADLINE_S, DEFAULT_START, DEFAULT_TICK_S, DEFAULT_WEIGHT_KG } from './scenarioDefaults.js'
+import { schemaAt, type Path } from './schemaAt.js'
+import { X_PARSER } from './schemaNodes.js'
+import type { WORLD_KEYS } from './worldSchema.js'
 
 export interface ScenarioIssue {
   /** 1-based line of the offending node (for a missing key, of the map that lacks it). */
@@ -167,8 +180,19 @@ interface Converted {
     deadline?: number
   }
   wind?: { speed: number; from: number }
+  world?: { [part in keyof typeof WORLD_KEYS]?: Partial<Record<keyof (typeof WORLD_KEYS)[part], number>> }
+  regions?: Array<{ id: string; polygon: LatLon[] }>
   zones?: Array<{ id: string; name?: string; polygon: LatLon[]; noFly?: boolean }>
-  faults?: Array<{ type: FaultType; at: number; for?: number; drones?: DroneSelection; sigma?: number; fraction?: number; delay?: number; factor?: number }>
+  faults?: Array<{
+    type: FaultType
+    at: number
+    for?: number
+    drones?: DroneSelection
+    sigma?: number
+    fraction?: number
+    delay?: number
+    factor?: number
+  }>
   expect?: Record<string, { op: Expectation['op']; value: number }>
 }
 
@@ -180,18 +204,25 @@ function build(data: unknown, hash: string, issues: Issues): Scenario {
     const v = d.drone?.[key as keyof typeof DRONE_KEYS]
     if (v !== undefined) drone[field] = v
   }
-  const expect = Object.entries(d.expect ?? {}).map(([figure, t]): Expectation => (
-    { figure, op: t.op, value: t.value, line: issues.locate(['expect', figure], 'key').line }
-  ))
+  const expect = Object.entries(d.expect ?? {}).map(
+    ([figure, t]): Expectation => ({ figure, op: t.op, value: t.value, line: issues.locate(['expect', figure], 'key').line }),
+  )
   const a = d.demand.area
   const center = areaCenter(a) as LatLon
   const polygon = a.polygon ?? []
-  const faults = (d.faults ?? []).map((f, i): Fault => ({
-    type: f.type, atS: f.at, forS: f.type === 'droneFailure' ? null : f.for ?? null,
-    drones: f.drones ?? (f.type === 'droneFailure' ? { kind: 'count', count: 1 } : { kind: 'all' }),
-    sigmaM: f.sigma ?? 0, fraction: f.fraction ?? 0, delayS: f.delay ?? 0, factor: f.factor ?? 1,
-    line: issues.locate(['faults', i], 'value').line,
-  }))
+  const faults = (d.faults ?? []).map(
+    (f, i): Fault => ({
+      type: f.type,
+      atS: f.at,
+      forS: f.type === 'droneFailure' ? null : (f.for ?? null),
+      drones: f.drones ?? (f.type === 'droneFailure' ? { kind: 'count', count: 1 } : { kind: 'all' }),
+      sigmaM: f.sigma ?? 0,
+      fraction: f.fraction ?? 0,
+      delayS: f.delay ?? 0,
+      factor: f.factor ?? 1,
+      line: issues.locate(['faults', i], 'value').line,
+    }),
+  )
   return {
     name: d.name,
     seed: d.seed,
@@ -201,6 +232,7 @@ function build(data: unknown, hash: string, issues: Issues): Scenario {
     tickS: d.tick ?? DEFAULT_TICK_S,
     drone,
     wind: { speedMps: d.wind?.speed ?? 0, fromDeg: d.wind?.from ?? 0 },
+    world: buildWorld(d.world),
     depots: d.depots.map((x) => ({ id: x.id, position: x.position, drones: x.drones })),
     demand: {
       ratePerHour: d.demand.rate,
@@ -212,10 +244,42 @@ function build(data: unknown, hash: string, issues: Issues): Scenario {
       weightKg: { min: d.demand.weight?.min ?? DEFAULT_WEIGHT_KG.min, max: d.demand.weight?.max ?? DEFAULT_WEIGHT_KG.max },
       deadlineS: d.demand.deadline ?? DEFAULT_DEADLINE_S,
     },
-    zones: (d.zones ?? []).map((z) => ({ id: z.id, ...(z.name === undefined ? {} : { name: z.name }), polygon: z.polygon, noFly: z.noFly ?? true })),
+    regions: (d.regions ?? []).map((r) => ({ id: r.id, polygon: r.polygon })),
+    zones: (d.zones ?? []).map((z) => ({
+      id: z.id,
+      ...(z.name === undefined ? {} : { name: z.name }),
+      polygon: z.polygon,
+      noFly: z.noFly ?? true,
+    })),
     faults,
     expect,
     hash,
+  }
+}
+
+/** The world in SI units, every key not given at its default (MODEL_WORLD's: no mismatch). */
+function buildWorld(w: Converted['world']): World {
+  const m = MODEL_WORLD
+  return {
+    wind: {
+      forecastError: w?.wind?.forecastError ?? m.wind.forecastError,
+      gustsMps: w?.wind?.gusts ?? m.wind.gustsMps,
+      gustSizeM: w?.wind?.gustSize ?? m.wind.gustSizeM,
+      gustTimeS: w?.wind?.gustTime ?? m.wind.gustTimeS,
+      driftMps: w?.wind?.drift ?? m.wind.driftMps,
+      driftTimeS: w?.wind?.driftTime ?? m.wind.driftTimeS,
+    },
+    drones: {
+      speedSpread: w?.drones?.speedSpread ?? m.drones.speedSpread,
+      batterySpread: w?.drones?.batterySpread ?? m.drones.batterySpread,
+      batteryAgeing: w?.drones?.batteryAgeing ?? m.drones.batteryAgeing,
+    },
+    handling: {
+      spread: w?.handling?.spread ?? m.handling.spread,
+      absent: w?.handling?.absent ?? m.handling.absent,
+      absentWaitS: w?.handling?.absentWait ?? m.handling.absentWaitS,
+    },
+    telemetry: { delayS: w?.telemetry?.delay ?? m.telemetry.delayS, jitterS: w?.telemetry?.jitter ?? m.telemetry.jitterS },
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Expectation } from './Scenario.js'
+import type { Expectation } from '../scenario/Scenario.js'
 import { NO_DATA_WHEN, type Summary } from './summaryFigures.js'
 
 export interface ExpectationFailure extends Expectation {
@@ -20,7 +20,10 @@ const HOLDS: Record<Expectation['op'], (a: number, b: number) => boolean> = {
  * threshold and the value. A figure with no data (null) fails every
  * threshold: a run that measured nothing has not shown that it meets one.
  */
-export function checkExpectations(expect: readonly Expectation[], summary: Summary | Readonly<Record<string, number | null>>): ExpectationFailure[] {
+export function checkExpectations(
+  expect: readonly Expectation[],
+  summary: Summary | Readonly<Record<string, number | null>>,
+): ExpectationFailure[] {
   const failed: ExpectationFailure[] = []
   for (const e of expect) {
     const actual = (summary as Record<string, number | null | undefined>)[e.figure]

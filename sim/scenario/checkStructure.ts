@@ -4,8 +4,11 @@
  * (and, for a mistyped key, the key it probably meant).
  */
 import { Ajv, type ErrorObject } from 'ajv'
-import { showValue } from '../protocol/errors.js'
-import { ID_PATTERN, scenarioSchema, schemaAt, X_PARSER, type Path } from './scenarioSchema.js'
+import { showValue } from '../../protocol/errors.js'
+import { ID_PATTERN, REGION_ID_PATTERN } from './scenarioPatterns.js'
+import { scenarioSchema } from './scenarioSchema.js'
+import { schemaAt, type Path } from './schemaAt.js'
+import { X_PARSER } from './schemaNodes.js'
 
 const ajv = new Ajv({ allErrors: true, strict: true, keywords: [X_PARSER] })
 const check = ajv.compile(scenarioSchema)
@@ -40,7 +43,12 @@ function translate(e: ErrorObject, path: Path, value: unknown): SchemaIssue {
   const kind = integer ? 'an integer' : 'a number'
   switch (e.keyword) {
     case 'required':
-      return { path: [...path, String(p.missingProperty)], at: 'parent', value: undefined, message: `missing required key "${String(p.missingProperty)}"` }
+      return {
+        path: [...path, String(p.missingProperty)],
+        at: 'parent',
+        value: undefined,
+        message: `missing required key "${String(p.missingProperty)}"`,
+      }
     case 'additionalProperties': {
       const key = String(p.additionalProperty)
       const known = Object.keys(schemaAt(path)?.properties ?? {})
@@ -49,7 +57,13 @@ function translate(e: ErrorObject, path: Path, value: unknown): SchemaIssue {
       return { path: [...path, key], at: 'key', value: key, message: `unknown key "${key}"; ${hint}` }
     }
     case 'type':
-      if (path.length === 0) return { path, at: 'value', value, message: `a scenario must be a map of keys (name, seed, duration, depots, demand…), got ${showValue(value)}` }
+      if (path.length === 0)
+        return {
+          path,
+          at: 'value',
+          value,
+          message: `a scenario must be a map of keys (name, seed, duration, depots, demand…), got ${showValue(value)}`,
+        }
       return { path, at: 'value', value, message: `must be ${TYPE_NOUNS[String(p.type)] ?? String(p.type)}, got ${showValue(value)}` }
     case 'minimum':
       return { path, at: 'value', value, message: `must be ${kind} ≥ ${String(p.limit)}, got ${showValue(value)}` }
@@ -62,12 +76,25 @@ function translate(e: ErrorObject, path: Path, value: unknown): SchemaIssue {
     case 'enum': {
       const allowed = (p.allowedValues as unknown[]).map(String)
       const close = typeof value === 'string' ? closest(value, allowed) : undefined
-      return { path, at: 'value', value, message: `must be one of ${allowed.join(', ')}, got ${showValue(value)}${close ? `; did you mean "${close}"?` : ''}` }
+      return {
+        path,
+        at: 'value',
+        value,
+        message: `must be one of ${allowed.join(', ')}, got ${showValue(value)}${close ? `; did you mean "${close}"?` : ''}`,
+      }
     }
     case 'minLength':
       return { path, at: 'value', value, message: 'must not be empty' }
     case 'pattern':
-      if (p.pattern === ID_PATTERN) return { path, at: 'value', value, message: `must be 1-64 letters, digits, ".", "_" or "-", got ${showValue(value)}` }
+      if (p.pattern === ID_PATTERN)
+        return { path, at: 'value', value, message: `must be 1-64 letters, digits, ".", "_" or "-", got ${showValue(value)}` }
+      if (p.pattern === REGION_ID_PATTERN)
+        return {
+          path,
+          at: 'value',
+          value,
+          message: `must be 1-63 lowercase letters, digits, "_" or "-", starting with a letter or digit, got ${showValue(value)}`,
+        }
       return { path, at: 'value', value, message: `must match ${String(p.pattern)}, got ${showValue(value)}` }
     default:
       return { path, at: 'value', value, message: `${e.message ?? 'is invalid'}, got ${showValue(value)}` }
@@ -129,4 +156,3 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length]!
 }
-

@@ -4,30 +4,43 @@
  * the SI value or throws Invalid (or UnitError) with a message that names
  * what is wrong; the loader adds the field and line.
  */
-import { showValue } from '../protocol/errors.js'
-import type { LatLon } from '../protocol/geo.js'
-import { describeDimension, parseQuantity, type Dimension } from '../protocol/units.js'
+import { DronefleetError, ErrorCodes, showValue } from '../../protocol/errors.js'
+import type { LatLon } from '../../protocol/geo.js'
+import { describeDimension, parseQuantity, type Dimension } from '../../protocol/units.js'
 import type { DroneSelection, Expectation } from './Scenario.js'
 import { closest } from './checkStructure.js'
-import {
-  COMPASS_POINTS, DEFAULT_START, ID_PATTERN, ISO_TIME_PATTERN, SELECTION_PATTERN, THRESHOLD_PATTERN, type ParserKind, type SchemaNode,
-} from './scenarioSchema.js'
+import { DEFAULT_START } from './scenarioDefaults.js'
+import { COMPASS_POINTS, ID_PATTERN, ISO_TIME_PATTERN, SELECTION_PATTERN, THRESHOLD_PATTERN } from './scenarioPatterns.js'
+import type { SchemaNode } from './schemaAt.js'
+import type { ParserKind } from './schemaNodes.js'
 
 /** Converts one `x-parser` node. */
 export function parseNode(kind: ParserKind, value: unknown, schema: SchemaNode): unknown {
   switch (kind) {
-    case 'instant': return parseInstant(value)
-    case 'speedFactor': return parseSpeedFactor(value)
-    case 'position': return parsePosition(value)
-    case 'threshold': return parseThreshold(value)
-    case 'direction': return parseDirection(value)
-    case 'droneSelection': return parseDroneSelection(value)
-    default: return parseBounded(value, kind, schema.anyOf?.[0] ?? {})
+    case 'instant':
+      return parseInstant(value)
+    case 'speedFactor':
+      return parseSpeedFactor(value)
+    case 'position':
+      return parsePosition(value)
+    case 'threshold':
+      return parseThreshold(value)
+    case 'direction':
+      return parseDirection(value)
+    case 'droneSelection':
+      return parseDroneSelection(value)
+    default:
+      return parseBounded(value, kind, schema.anyOf?.[0] ?? {})
   }
 }
 
 /** A value that is not what its field takes; becomes an issue at that field. */
-export class Invalid extends Error {}
+export class Invalid extends DronefleetError {
+  constructor(message: string) {
+    super(ErrorCodes.SCENARIO_INVALID, message)
+    this.name = 'Invalid'
+  }
+}
 
 function parseBounded(value: unknown, dim: Dimension, b: SchemaNode): number {
   const n = parseQuantity(value, dim)
@@ -46,8 +59,12 @@ function parseBounded(value: unknown, dim: Dimension, b: SchemaNode): number {
 
 function parseInstant(value: unknown): number {
   // A YAML 1.1 parser would hand over a Date; ours (YAML 1.2) hands over the string.
-  const ms = value instanceof Date ? value.getTime()
-    : typeof value === 'string' && new RegExp(ISO_TIME_PATTERN).test(value) ? Date.parse(value) : NaN
+  const ms =
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === 'string' && new RegExp(ISO_TIME_PATTERN).test(value)
+        ? Date.parse(value)
+        : NaN
   if (!Number.isFinite(ms)) throw new Invalid(`must be an ISO 8601 time with a zone, e.g. ${DEFAULT_START}, got ${showValue(value)}`)
   return ms
 }

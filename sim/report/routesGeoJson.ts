@@ -1,6 +1,6 @@
 import type { ResultsCollector } from './ResultsCollector.js'
-import type { Depot } from './Scenario.js'
-import type { MissionRecord } from './Simulator.js'
+import type { Depot } from '../scenario/Scenario.js'
+import type { MissionRecord } from '../Simulator.js'
 
 type Position = [lon: number, lat: number]
 
@@ -15,7 +15,11 @@ interface Feature {
  * mission flown (start, pickup, drop-off, depot), the depots as Points. Keyed
  * by request order, like results.json.
  */
-export function routesGeoJson(missions: readonly MissionRecord[], collector: ResultsCollector, depots: readonly Depot[]): { type: 'FeatureCollection'; features: Feature[] } {
+export function routesGeoJson(
+  missions: readonly MissionRecord[],
+  collector: ResultsCollector,
+  depots: readonly Depot[],
+): { type: 'FeatureCollection'; features: Feature[] } {
   const features: Feature[] = depots.map((d) => ({
     type: 'Feature',
     geometry: { type: 'Point', coordinates: [d.position.lon, d.position.lat] },
@@ -27,8 +31,13 @@ export function routesGeoJson(missions: readonly MissionRecord[], collector: Res
       type: 'Feature',
       geometry: { type: 'LineString', coordinates: m.route.map((p): Position => [p.lon, p.lat]) },
       properties: {
-        kind: 'route', request: d?.request ?? null, droneId: m.droneId, status: d?.status ?? null,
-        startedAt: new Date(m.startedAt).toISOString(), distanceM: m.distanceM, energyWh: m.energyWh,
+        kind: 'route',
+        request: d?.request ?? null,
+        droneId: m.droneId,
+        status: d?.status ?? null,
+        startedAt: new Date(m.startedAt).toISOString(),
+        distanceM: m.distanceM,
+        energyWh: m.energyWh,
       },
     })
   }
