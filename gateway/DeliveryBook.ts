@@ -1,6 +1,8 @@
+import { statusAfter } from '../protocol/deliveryStatus.js'
 import { isTerminal, type DeliveryEvent, type DeliveryStatus } from '../protocol/events.js'
 import type { LatLon } from '../protocol/geo.js'
-import type { DeliverySnapshot, TrackingMessage, TrackMessage } from '../protocol/tracking.js'
+import type { DeliverySnapshot, TrackingMessage, TrackMessage, TrailPoint } from '../protocol/tracking.js'
+import { Trail } from './Trail.js'
 
 /** What the gateway knows of a delivery the moment it accepts it. */
 export interface AcceptedDelivery {
@@ -15,17 +17,22 @@ export interface AcceptedDelivery {
 export type DeliveryListener = (msg: Exclude<TrackMessage, { type: 'snapshot' }>) => void
 
 export interface DeliveryBookOptions {
-  /** Wall clock for createdAt/updatedAt (when the gateway learned something, not event time). */
+  /** Wall clock for createdAt/updatedAt (when the gateway learned something, not event time; requestedAt is the engine's event time). */
   now: () => number
   /** Oldest deliveries are forgotten beyond this many, terminal ones first. */
   maxDeliveries?: number
+  /** Points kept of a flying delivery's trail (thinned beyond). Default 256. */
+  trailPoints?: number
+  /** Points kept of an ended delivery's trail. Default 64. */
+  endedTrailPoints?: number
 }
 
 /**
  * The gateway's read model of deliveries, built only from what the engine
  * publishes (events and tracking). Pure: no I/O, no timers.
  *
- * Status comes from events only. Tracking travels on another topic, and MQTT
+ * Status comes from events only, folded by the engine's own state machine
+ * (protocol/deliveryStatus.ts). Tracking travels on another topic, and MQTT
  * orders messages per topic, so a tracking message's `status` may run ahead of
  * or behind the events; it updates position, ETA and drone, never status.
  */
@@ -34,15 +41,23 @@ export class DeliveryBook {
   private readonly listeners = new Map<string, Set<DeliveryListener>>()
   /** Creation order, for stable list cursors (Map order is insertion order, so this only grows along it). */
   private readonly seqOf = new Map<string, number>()
+  /** Where each delivery's drone has flown, from its tracking messages (not stored: gone after a restart). */
+  private readonly trails = new Map<string, Trail>()
   private seq = 0
+  /** The last logged event (its store seq) folded into each delivery: a repeat is skipped, even one older than a restore from the store. */
+  private readonly logged = new Map<string, number>()
   private readonly now: () => number
   private readonly max: number
+  private readonly trailPoints: number
+  private readonly endedTrailPoints: number
   /** Events and tracking for deliveries this book never saw created (e.g. after a gateway restart). */
   ignored = 0
 
   constructor(o: DeliveryBookOptions) {
     this.now = o.now
     this.max = o.maxDeliveries ?? 100_000
+    this.trailPoints = o.trailPoints ?? 256
+    this.endedTrailPoints = Math.min(o.endedTrailPoints ?? 64, this.trailPoints)
   }
 
   get size(): number {
@@ -51,6 +66,11 @@ export class DeliveryBook {
 
   get(id: string): DeliverySnapshot | undefined {
     return this.deliveries.get(id)
+  }
+
+  /** Where the delivery's drone has flown, oldest first (thinned, see Trail); empty when unknown. */
+  trail(id: string): TrailPoint[] {
+    return this.trails.get(id)?.points() ?? []
   }
 
   /**
@@ -62,6 +82,21 @@ export class DeliveryBook {
     return this.deliveries.get(d.id) ?? this.create(d)
   }
 
+  /**
+   * Takes in a delivery known from elsewhere (the store, after a restart), so
+   * its later events and tracking apply and sockets can follow it. A
+   * delivery the book already has is left as it is.
+   */
+  restore(snapshot: DeliverySnapshot): DeliverySnapshot {
+    const known = this.deliveries.get(snapshot.id)
+    if (known) return known
+    const d = this.create(snapshot)
+    Object.assign(d, { ...snapshot, history: [...snapshot.history] })
+    // The store's history holds events 1..n: an engine publishing them again after a crash must not fold them twice.
+    this.logged.set(d.id, snapshot.history.length)
+    return d
+  }
+
   apply(e: DeliveryEvent): void {
     let d = this.deliveries.get(e.deliveryId)
     if (!d) {
@@ -71,33 +106,33 @@ export class DeliveryBook {
       }
       d = this.create({ id: e.deliveryId, pickup: e.pickup, dropoff: e.dropoff, weightKg: e.weightKg, deadline: e.deadline })
     }
+    if (e.seq !== undefined) {
+      if (e.seq <= (this.logged.get(d.id) ?? 0)) return
+      this.logged.set(d.id, e.seq)
+    }
     d.history.push(e)
     d.updatedAt = this.now()
     // Once terminal, a delivery stays so: late events go into history only.
     if (isTerminal(d.status)) return
     const before = d.status
+    // The engine's own fold: the book says what the engine decided.
+    d.status = statusAfter(d.status, e.type)
     let changed = true
     switch (e.type) {
       case 'DeliveryCreated':
+        d.requestedAt = e.ts
         changed = false
         break
       case 'DroneAssigned':
-        d.status = 'HeadedToPickup'
         d.droneId = e.droneId
         d.eta = e.eta
         break
       case 'PackagePickedUp':
-        d.status = 'HeadedToDropoff'
         d.droneId = e.droneId
         break
       case 'DeliveryCompleted':
-        d.status = 'Completed'
-        break
       case 'DeliveryCancelled':
-        d.status = 'Cancelled'
-        break
       case 'DeliveryFailed':
-        d.status = 'Failed'
         break
       case 'DeliveryRescheduled':
         d.dropoff = e.dropoff
@@ -108,15 +143,17 @@ export class DeliveryBook {
         d.eta = null
         break
       case 'DeliveryReassigned':
-        // The new drone starts from wherever it is: it has to fetch the package first.
-        d.status = 'HeadedToPickup'
         d.droneId = e.toDroneId
         break
       case 'GeofenceEntered':
       case 'GeofenceExited':
         changed = false
         break
+      default:
+        e satisfies never
     }
+    // An ended delivery's trail is only looked at, never extended: a coarser one is enough.
+    if (isTerminal(d.status)) this.trails.get(d.id)?.shrink(this.endedTrailPoints)
     if (changed || d.status !== before) this.emit(d.id, { type: 'status', deliveryId: d.id, status: d.status, event: e })
   }
 
@@ -131,6 +168,9 @@ export class DeliveryBook {
     d.eta = m.eta
     d.droneId = m.droneId
     d.updatedAt = this.now()
+    let trail = this.trails.get(d.id)
+    if (!trail) this.trails.set(d.id, (trail = new Trail(this.trailPoints)))
+    trail.push(m.position.lat, m.position.lon, m.ts)
     this.emit(d.id, m)
   }
 
@@ -167,8 +207,19 @@ export class DeliveryBook {
   private create(d: AcceptedDelivery): DeliverySnapshot {
     const t = this.now()
     const s: DeliverySnapshot = {
-      id: d.id, status: 'Created', pickup: d.pickup, dropoff: d.dropoff, weightKg: d.weightKg, deadline: d.deadline,
-      droneId: null, position: null, eta: null, createdAt: t, updatedAt: t, history: [],
+      id: d.id,
+      status: 'Created',
+      pickup: d.pickup,
+      dropoff: d.dropoff,
+      weightKg: d.weightKg,
+      deadline: d.deadline,
+      droneId: null,
+      position: null,
+      eta: null,
+      requestedAt: null,
+      createdAt: t,
+      updatedAt: t,
+      history: [],
     }
     this.deliveries.set(d.id, s)
     this.seqOf.set(d.id, ++this.seq)
@@ -189,6 +240,8 @@ export class DeliveryBook {
     if (victim !== undefined) {
       this.deliveries.delete(victim)
       this.seqOf.delete(victim)
+      this.logged.delete(victim)
+      this.trails.delete(victim)
     }
   }
 

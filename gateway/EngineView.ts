@@ -20,7 +20,10 @@ export interface EngineView {
 }
 
 /** Field problems for points that lie inside no-fly zones, e.g. [{field: '/dropoff', ...}]; empty when none do. */
-export function noFlyProblems(engine: EngineView, points: Record<string, LatLon | undefined>): Array<{ field: string; value: unknown; message: string }> {
+export function noFlyProblems(
+  engine: EngineView,
+  points: Record<string, LatLon | undefined>,
+): Array<{ field: string; value: unknown; message: string }> {
   const out: Array<{ field: string; value: unknown; message: string }> = []
   for (const [name, p] of Object.entries(points)) {
     const z = p && engine.noFlyZoneAt?.(p.lat, p.lon)

@@ -45,6 +45,16 @@ export const Accepted = Type.Object({
   trackingPage: Type.String({ description: 'a web page that shows the delivery live' }),
 })
 
+/** `POST /v1/deliveries/{id}/tracking-link`: a fresh link for a delivery that exists. */
+export const TrackingLinkIssued = Type.Object({
+  id: Type.String(),
+  status: DeliveryStatus,
+  trackingToken: Type.String({ description: 'opens this delivery, and only this one, until expiresAt' }),
+  trackingUrl: Type.String({ description: 'WebSocket URL for live tracking' }),
+  trackingPage: Type.String({ description: 'a web page that shows the delivery live' }),
+  expiresAt: Type.Number({ description: 'when the token stops working, ms since the epoch (wall time)' }),
+})
+
 /** Accepted, not done: the engine decides, and the event follows on the events topic and the tracking socket. */
 export const CancelRequested = Type.Object({ id: Type.String(), status: DeliveryStatus, cancelRequested: Type.Literal(true) })
 export const RescheduleRequested = Type.Object({ id: Type.String(), status: DeliveryStatus, rescheduleRequested: Type.Literal(true) })
@@ -62,12 +72,20 @@ const snapshotProps = {
   pickup: LatLon,
   dropoff: LatLon,
   weightKg: Type.Number(),
-  deadline: Nullable(Type.Number()),
+  deadline: Nullable(Type.Number({ description: 'event time, ms since the epoch' })),
   droneId: Nullable(Type.String()),
   position: Nullable(Position),
   eta: Nullable(Eta),
-  createdAt: Type.Number(),
-  updatedAt: Type.Number(),
+  requestedAt: Nullable(
+    Type.Number({
+      description:
+        "event time (the engine's clock, simulated time in a simulation) the engine took the request, ms since the epoch; the clock of deadline, eta and history[].ts; null until the engine confirmed it",
+    }),
+  ),
+  createdAt: Type.Number({ description: 'wall-clock time this gateway accepted the request, ms since the epoch (not event time)' }),
+  updatedAt: Type.Number({
+    description: 'wall-clock time this gateway last learned something of the delivery, ms since the epoch (not event time)',
+  }),
 }
 
 /** A delivery in a list: everything but the event history. */
@@ -77,7 +95,10 @@ export const DeliverySummary = Type.Object(snapshotProps)
 export const DeliveryDetail = Type.Object({
   ...snapshotProps,
   history: Type.Array(
-    Type.Object({ type: Type.String(), deliveryId: Type.String(), ts: Type.Number() }, { additionalProperties: true }),
+    Type.Object(
+      { type: Type.String(), deliveryId: Type.String(), ts: Type.Number({ description: 'event time, ms since the epoch' }) },
+      { additionalProperties: true },
+    ),
   ),
 })
 
@@ -90,7 +111,11 @@ export const Problem = Type.Object(
     detail: Type.String(),
     errors: Type.Optional(
       Type.Array(
-        Type.Object({ field: Type.String({ description: 'JSON pointer, e.g. /pickup/lat' }), value: Type.Optional(Type.Unknown()), message: Type.String() }),
+        Type.Object({
+          field: Type.String({ description: 'JSON pointer, e.g. /pickup/lat' }),
+          value: Type.Optional(Type.Unknown()),
+          message: Type.String(),
+        }),
       ),
     ),
   },

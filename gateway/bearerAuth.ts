@@ -19,8 +19,8 @@ export function bearerAuth(apiKey: string | null): AuthHook {
   return async (request) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
     if (m && timingSafeEqual(digest(m[1] as string), expected)) return
-    throw new ProblemError(401, ErrorCodes.UNAUTHORIZED, m ? 'the API key is not valid' : 'this route needs "Authorization: Bearer <api key>"', undefined, {
-      'www-authenticate': 'Bearer realm="dronefleet"',
+    throw new ProblemError(ErrorCodes.UNAUTHORIZED, m ? 'the API key is not valid' : 'this route needs "Authorization: Bearer <api key>"', {
+      headers: { 'www-authenticate': 'Bearer realm="dronefleet"' },
     })
   }
 }

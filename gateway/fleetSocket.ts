@@ -12,6 +12,8 @@ export interface FleetSocketOptions {
   intervalMs: number
   now: () => number
   logger?: pino.Logger | undefined
+  /** Called for each upgrade refused (counted in /metrics). */
+  onRefused?: () => void
 }
 
 export interface FleetSocket {
@@ -20,8 +22,11 @@ export interface FleetSocket {
   close(): void
 }
 
-/** One drone in a `fleet` message: what a dashboard draws. */
-export type FleetDrone = Pick<DroneView, 'id' | 'lat' | 'lon' | 'alt' | 'heading' | 'speed' | 'battery' | 'state' | 'deliveryId' | 'lastSeen'>
+/** One drone in a `fleet` message: what a dashboard draws. `lost` (an addition) is there, true, only for a drone the engine has declared lost. */
+export type FleetDrone = Pick<
+  DroneView,
+  'id' | 'lat' | 'lon' | 'alt' | 'heading' | 'speed' | 'battery' | 'state' | 'deliveryId' | 'lastSeen'
+> & { lost?: true }
 
 /** Sent on /v1/fleet every interval: the whole fleet as the engine sees it. */
 export interface FleetMessage {
@@ -60,8 +65,11 @@ export function registerFleetSocket(app: uWS.TemplatedApp, o: FleetSocketOptions
       const given = m?.[1] ?? req.getQuery('apiKey') ?? ''
       if (expected !== null && !timingSafeEqual(digest(given), expected)) {
         o.logger?.debug('fleet socket refused: bad or missing API key')
+        o.onRefused?.()
         res.cork(() => {
-          res.writeStatus('401 Unauthorized').writeHeader('content-type', 'text/plain')
+          res
+            .writeStatus('401 Unauthorized')
+            .writeHeader('content-type', 'text/plain')
             .end(given ? 'the API key is not valid\n' : 'the fleet stream needs "Authorization: Bearer <api key>" or ?apiKey=\n', true)
         })
         return
@@ -106,9 +114,22 @@ export function registerFleetSocket(app: uWS.TemplatedApp, o: FleetSocketOptions
 }
 
 function frame(o: FleetSocketOptions): string {
-  const drones: FleetDrone[] = o.engine.drones().map((d) => ({
-    id: d.id, lat: d.lat, lon: d.lon, alt: d.alt, heading: d.heading, speed: d.speed, battery: d.battery, state: d.state,
-    deliveryId: d.deliveryId, lastSeen: d.lastSeen,
-  }))
+  const drones: FleetDrone[] = o.engine.drones().map((d) => {
+    const f: FleetDrone = {
+      id: d.id,
+      lat: d.lat,
+      lon: d.lon,
+      alt: d.alt,
+      heading: d.heading,
+      speed: d.speed,
+      battery: d.battery,
+      state: d.state,
+      deliveryId: d.deliveryId,
+      lastSeen: d.lastSeen,
+    }
+    // Only when true: a healthy fleet's frame does not grow by a field per drone.
+    if (d.lost) f.lost = true
+    return f
+  })
   return JSON.stringify({ type: 'fleet', ts: o.now(), drones } satisfies FleetMessage)
 }

@@ -38,7 +38,9 @@ export interface PageRequest {
 }
 
 function invalid(field: string, value: unknown, message: string): ProblemError {
-  return new ProblemError(400, ErrorCodes.REQUEST_INVALID, `querystring ${field} ${message}, got ${JSON.stringify(value)}`, [{ field, value, message }])
+  return new ProblemError(ErrorCodes.REQUEST_INVALID, `querystring ${field} ${message}, got ${JSON.stringify(value)}`, {
+    errors: [{ field, value, message }],
+  })
 }
 
 export function encodeCursor(key: string): string {
@@ -50,7 +52,8 @@ export function pageRequest(q: { limit?: string | undefined; cursor?: string | u
   let limit = DEFAULT_LIMIT
   if (q.limit !== undefined) {
     limit = Number(q.limit)
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw invalid('/limit', q.limit, `must be an integer in 1..${MAX_LIMIT}`)
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+      throw invalid('/limit', q.limit, `must be an integer in 1..${MAX_LIMIT}`)
   }
   let after: string | undefined
   if (q.cursor !== undefined) {

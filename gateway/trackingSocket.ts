@@ -13,21 +13,23 @@ export interface TrackingSocketOptions {
   host: string
   port: number
   book: DeliveryBook
+  /** Finds a delivery the book does not hold (after a restart) and takes it into the book; true when found. */
+  find?: (deliveryId: string) => Promise<boolean>
   trackingSecret: Buffer
   now: () => number
   logger?: pino.Logger | undefined
   /** Above this many unsent bytes a client stops getting tracking messages; it keeps only the latest and gets it on drain. */
-  coalesceAboveBytes?: number
-  /** Ping every client this often; one that has not answered the previous ping is closed. Default 30 s, 0 disables. */
-  heartbeatMs?: number
+  coalesceAboveBytes: number
+  /** Ping every client this often; one that has not answered the previous ping is closed. 0 disables. */
+  heartbeatMs: number
   /** For /v1/fleet. */
   engine: EngineView
   /** Bearer key for /v1/fleet; null leaves it open, like the REST routes. */
   apiKey: string | null
-  /** How often /v1/fleet sends the whole fleet. Default 1000 ms. */
-  fleetIntervalMs?: number
-  /** Called once per tracking message, when it has been handed to the first client's socket: its telemetry event time. */
-  onTrackingSent?: (eventTs: number) => void
+  /** How often /v1/fleet sends the whole fleet, ms. */
+  fleetIntervalMs: number
+  /** Called once per tracking message that says when the engine received its sample (`receivedAt`, wall ms), when it has been handed to the first client's socket. */
+  onTrackingSent?: (receivedAt: number) => void
 }
 
 export interface TrackingSocket {
@@ -36,6 +38,8 @@ export interface TrackingSocket {
   fleetClients(): number
   /** Tracking messages a slow client never got because a newer one replaced them. */
   skipped(): number
+  /** Requests refused a WebSocket (bad token, unknown delivery, no API key, wrong path). */
+  upgradesRefused(): number
   close(): void
 }
 
@@ -61,9 +65,10 @@ const MAX_BACKPRESSURE = 1024 * 1024
  * send never waits, so a slow client cannot delay anyone else.
  */
 export function startTrackingSocket(o: TrackingSocketOptions): Promise<TrackingSocket> {
-  const coalesceAbove = o.coalesceAboveBytes ?? 64 * 1024
+  const coalesceAbove = o.coalesceAboveBytes
   const sockets = new Set<uWS.WebSocket<Client>>()
   let skipped = 0
+  let refused = 0
   // One JSON string per message whatever the number of clients; one latency sample per message.
   const encoded = new WeakMap<object, string>()
   const encode = (msg: TrackMessage): string => {
@@ -75,10 +80,11 @@ export function startTrackingSocket(o: TrackingSocketOptions): Promise<TrackingS
   const sent = (msg: TrackMessage): void => {
     if (msg.type !== 'tracking' || observed.has(msg)) return
     observed.add(msg)
-    o.onTrackingSent?.(msg.ts)
+    if (typeof msg.receivedAt === 'number' && Number.isFinite(msg.receivedAt)) o.onTrackingSent?.(msg.receivedAt)
   }
 
   const refuse = (res: uWS.HttpResponse, status: string, why: string): void => {
+    refused++
     res.cork(() => {
       res.writeStatus(status).writeHeader('content-type', 'text/plain').end(why, true)
     })
@@ -104,8 +110,7 @@ export function startTrackingSocket(o: TrackingSocketOptions): Promise<TrackingS
     sendPingsAutomatically: false,
 
     upgrade(res, req, context) {
-      // Everything below is synchronous, so the response cannot be aborted under us;
-      // the handler is still attached because uWS requires one before any deferred answer.
+      // Synchronous unless the delivery must be looked up in the store: then the answer is deferred.
       let aborted = false
       res.onAborted(() => {
         aborted = true
@@ -123,8 +128,23 @@ export function startTrackingSocket(o: TrackingSocketOptions): Promise<TrackingS
         return refuse(res, '401 Unauthorized', `tracking token ${check.reason}\n`)
       }
       // Checked after the token, so only a token holder can learn whether a delivery exists.
-      if (!o.book.get(deliveryId)) return refuse(res, '404 Not Found', 'unknown delivery\n')
-      res.cork(() => res.upgrade<Client>({ deliveryId, alive: true }, key, protocol, extensions, context))
+      const upgrade = (): void => {
+        res.cork(() => res.upgrade<Client>({ deliveryId, alive: true }, key, protocol, extensions, context))
+      }
+      if (o.book.get(deliveryId)) return upgrade()
+      if (!o.find) return refuse(res, '404 Not Found', 'unknown delivery\n')
+      // Not live here (accepted before a restart): the store may know it; the answer is deferred, hence onAborted.
+      o.find(deliveryId).then(
+        (found) => {
+          if (aborted) return
+          if (found) upgrade()
+          else refuse(res, '404 Not Found', 'unknown delivery\n')
+        },
+        (err: unknown) => {
+          o.logger?.warn({ deliveryId, err: (err as Error).message }, 'tracking socket: store lookup failed')
+          if (!aborted) refuse(res, '503 Service Unavailable', 'the store is unavailable; retry shortly\n')
+        },
+      )
     },
 
     open(ws) {
@@ -132,7 +152,10 @@ export function startTrackingSocket(o: TrackingSocketOptions): Promise<TrackingS
       const client = ws.getUserData()
       const snapshot = o.book.get(client.deliveryId)
       if (!snapshot) return ws.end(1011, 'delivery forgotten')
-      ws.send(JSON.stringify({ type: 'snapshot', delivery: snapshot } satisfies TrackMessage), false)
+      ws.send(
+        JSON.stringify({ type: 'snapshot', delivery: snapshot, trail: o.book.trail(client.deliveryId) } satisfies TrackMessage),
+        false,
+      )
       if (isTerminal(snapshot.status)) return ws.end(1000, `delivery ${snapshot.status}`)
       const listener: DeliveryListener = (msg) => {
         if (msg.type === 'tracking') {
@@ -170,7 +193,14 @@ export function startTrackingSocket(o: TrackingSocketOptions): Promise<TrackingS
   })
 
   const fleet: FleetSocket = registerFleetSocket(app, {
-    engine: o.engine, apiKey: o.apiKey, intervalMs: o.fleetIntervalMs ?? 1000, now: o.now, logger: o.logger,
+    engine: o.engine,
+    apiKey: o.apiKey,
+    intervalMs: o.fleetIntervalMs,
+    now: o.now,
+    logger: o.logger,
+    onRefused: () => {
+      refused++
+    },
   })
   app.any('/*', (res) => refuse(res, '404 Not Found', 'tracking lives at /v1/track/{deliveryId}?token=…, the fleet at /v1/fleet\n'))
 
@@ -178,15 +208,24 @@ export function startTrackingSocket(o: TrackingSocketOptions): Promise<TrackingS
     app.listen(o.host, o.port, (listenSocket) => {
       if (!listenSocket) {
         fleet.close()
-        reject(new DronefleetError(ErrorCodes.PORT_IN_USE, `cannot listen on ${o.host}:${o.port} (in use?); choose another with --ws-port`, '--ws-port', o.port))
+        reject(
+          new DronefleetError(
+            ErrorCodes.PORT_IN_USE,
+            `cannot listen on ${o.host}:${o.port} (in use?); choose another with --ws-port`,
+            '--ws-port',
+            o.port,
+          ),
+        )
         return
       }
-      const heartbeat: Heartbeat | undefined = o.heartbeatMs === 0 ? undefined : startHeartbeat(o.heartbeatMs ?? 30_000, () => [...sockets, ...fleet.sockets()])
+      const heartbeat: Heartbeat | undefined =
+        o.heartbeatMs === 0 ? undefined : startHeartbeat(o.heartbeatMs, () => [...sockets, ...fleet.sockets()])
       resolve({
         port: uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket),
         clients: () => sockets.size,
         fleetClients: () => fleet.clients(),
         skipped: () => skipped,
+        upgradesRefused: () => refused,
         close() {
           heartbeat?.stop()
           fleet.close()

@@ -21,21 +21,40 @@ const tags = ['health']
 export function registerHealthRoutes(app: FastifyInstance, d: HealthDeps): void {
   app.get('/healthz', { schema: { summary: 'Liveness: the process answers', tags } }, async () => ({ status: 'ok' }))
 
-  app.get('/readyz', {
-    schema: { summary: 'Readiness: connected to the broker and the engine is keeping up', description: '503 with the reason otherwise', tags },
-  }, async () => {
-    if (!d.mqtt.connected) {
-      const why = d.mqtt.reconnecting ? 'reconnecting to the message broker' : 'not connected to the message broker'
-      throw new ProblemError(503, ErrorCodes.BROKER_UNAVAILABLE, why, undefined, { 'retry-after': '1' })
-    }
-    const lagMs = engineLagMs(d.stats())
-    if (lagMs > d.maxEngineLagMs) {
-      throw new ProblemError(503, ErrorCodes.OVERLOADED, `the engine lags ${Math.round(lagMs)} ms behind its input (limit ${d.maxEngineLagMs} ms)`, undefined, { 'retry-after': '1' })
-    }
-    return { status: 'ready', engineLagMs: lagMs }
-  })
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'Readiness: connected to the broker and the engine is keeping up',
+        description: '503 with the reason otherwise',
+        tags,
+      },
+    },
+    async () => {
+      if (!d.mqtt.connected) {
+        const why = d.mqtt.reconnecting ? 'reconnecting to the message broker' : 'not connected to the message broker'
+        throw new ProblemError(ErrorCodes.BROKER_UNAVAILABLE, why, { headers: { 'retry-after': '1' } })
+      }
+      const stats = d.stats()
+      // A gateway apart from its engines that has heard none (RemoteEngineView) does not know their lag: not ready.
+      if ('lagMs' in stats && stats.lagMs === Number.POSITIVE_INFINITY) {
+        throw new ProblemError(ErrorCodes.OVERLOADED, 'no engine has been heard from yet: its lag is unknown', {
+          headers: { 'retry-after': '1' },
+        })
+      }
+      const lagMs = engineLagMs(stats)
+      if (lagMs > d.maxEngineLagMs) {
+        throw new ProblemError(
+          ErrorCodes.OVERLOADED,
+          `the engine lags ${Math.round(lagMs)} ms behind its input (limit ${d.maxEngineLagMs} ms)`,
+          { headers: { 'retry-after': '1' } },
+        )
+      }
+      return { status: 'ready', engineLagMs: lagMs }
+    },
+  )
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics, names prefixed dronefleet_', tags } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics: process_*, nodejs_*, dronefleet_*', tags } }, async (_request, reply) => {
     const body = await d.registry.metrics()
     return reply.type(d.registry.contentType).send(body)
   })
