@@ -8,19 +8,28 @@ import type { SimProgress } from '../sim/Simulator.js'
 export function createProgress(label: string): { update(p: SimProgress): void; stop(): void } {
   const stream = process.stderr
   if (stream.isTTY) {
-    const bar = new cliProgress.SingleBar({
-      stream,
-      format: `${label} [{bar}] {percentage}% | sim {clock} | {requested} requested | {eta}s left`,
-      hideCursor: true,
-    }, cliProgress.Presets.shades_classic)
+    const bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: `${label} [{bar}] {percentage}% | sim {clock} | {requested} requested | {eta}s left`,
+        hideCursor: true,
+      },
+      cliProgress.Presets.shades_classic,
+    )
     let started = false
     return {
       update(p) {
         const payload = { clock: new Date(p.t).toISOString().slice(11, 19), requested: p.requested }
-        if (!started) { bar.start(p.ticks, 0, payload); started = true }
+        if (!started) {
+          bar.start(p.ticks, 0, payload)
+          started = true
+        }
         bar.update(p.tick, payload)
       },
-      stop() { if (started) bar.stop() },
+      stop() {
+        if (started) bar.stop()
+        started = false
+      },
     }
   }
   let lastDecile = -1

@@ -4,7 +4,7 @@
  * the shape editors and terminals turn into clickable locations.
  */
 import { ErrorCodes } from '../protocol/errors.js'
-import { loadScenario, ScenarioError } from '../sim/loadScenario.js'
+import { loadScenario, ScenarioError } from '../sim/scenario/loadScenario.js'
 
 export interface ValidateIo {
   /** Receives complete lines ending in "\n" (suits process.stdout.write). */
@@ -17,7 +17,11 @@ export async function validateCommand(file: string, io: ValidateIo): Promise<num
   try {
     const s = await loadScenario(file)
     const drones = s.depots.reduce((n, d) => n + d.drones, 0)
-    const depots = `${s.depots.length} depot${s.depots.length === 1 ? '' : 's'}`
+    const regions =
+      s.regions.length > 0
+        ? ` in ${s.regions.length} region${s.regions.length === 1 ? '' : 's'} (${s.regions.map((r) => r.id).join(', ')})`
+        : ''
+    const depots = `${s.depots.length} depot${s.depots.length === 1 ? '' : 's'}${regions}`
     io.stdout(`${file}: OK  "${s.name}": ${depots}, ${drones} drone${drones === 1 ? '' : 's'}, ${formatDuration(s.durationS)} simulated\n`)
     return 0
   } catch (err) {

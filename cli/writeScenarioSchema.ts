@@ -7,7 +7,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { scenarioSchemaJson } from '../sim/scenarioSchema.js'
+import { scenarioSchemaJson } from '../sim/scenario/scenarioSchema.js'
 
 /** From dist/cli/ (compiled) up to the repository's scenarios/ folder. */
 export const SCHEMA_FILE = fileURLToPath(new URL('../../scenarios/scenario.schema.json', import.meta.url))
