@@ -22,11 +22,14 @@ start = performance.now()
 let sink = 0
 for (let f = 0; f < FRAMES; f++) {
   const r = decodeBatch(frame)
-  for (let i = 0; i < r.count; i++) sink += r.lat(i) + r.lon(i) + r.ts(i) + r.battery(i) + r.drone(i) + r.seq(i) + r.alt(i) + r.speed(i) + r.heading(i)
+  for (let i = 0; i < r.count; i++)
+    sink += r.lat(i) + r.lon(i) + r.ts(i) + r.battery(i) + r.drone(i) + r.seq(i) + r.alt(i) + r.speed(i) + r.heading(i)
 }
 const decodeS = (performance.now() - start) / 1000
 if (!Number.isFinite(sink)) throw new Error('decoded nonsense')
 
 const n = RECORDS * FRAMES
-console.log(`codec encode: ${Math.round(n / encodeS).toLocaleString('en')} positions/s (${RECORDS}-record frames, ${frame.byteLength} bytes)`)
+console.log(
+  `codec encode: ${Math.round(n / encodeS).toLocaleString('en')} positions/s (${RECORDS}-record frames, ${frame.byteLength} bytes)`,
+)
 console.log(`codec decode: ${Math.round(n / decodeS).toLocaleString('en')} positions/s (frame checked whole, every field read)`)

@@ -19,10 +19,20 @@ const M = 1 / 111_195
 function zones(rng: () => number, n: number): Zone[] {
   const out: Zone[] = []
   for (let i = 0; i < n; i++) {
-    const lat = 47.5 + rng() * 0.2, lon = -122.4 + rng() * 0.2
+    const lat = 47.5 + rng() * 0.2,
+      lon = -122.4 + rng() * 0.2
     const s = (100 + rng() * 200) * M
     const sLon = s / Math.cos((lat * Math.PI) / 180)
-    out.push({ id: `z-${i}`, noFly: i % 2 === 0, polygon: [{ lat, lon }, { lat, lon: lon + sLon }, { lat: lat + s, lon: lon + sLon }, { lat: lat + s, lon }] })
+    out.push({
+      id: `z-${i}`,
+      noFly: i % 2 === 0,
+      polygon: [
+        { lat, lon },
+        { lat, lon: lon + sLon },
+        { lat: lat + s, lon: lon + sLon },
+        { lat: lat + s, lon },
+      ],
+    })
   }
   return out
 }
@@ -32,13 +42,34 @@ function bench(drones: number, requests: number, zoneCount: number): void {
   let assigned = 0
   const engine = new Engine({
     profile: DEFAULT_PROFILE,
-    depots: [{ lat: 47.6, lon: -122.3 }, { lat: 47.55, lon: -122.35 }, { lat: 47.65, lon: -122.25 }],
+    depots: [
+      { lat: 47.6, lon: -122.3 },
+      { lat: 47.55, lon: -122.35 },
+      { lat: 47.65, lon: -122.25 },
+    ],
     zones: zones(rng, zoneCount),
-    sink: { command: (c) => { if (c.type === 'AssignDelivery') assigned++ }, event: () => undefined, tracking: () => undefined },
+    sink: {
+      command: (c) => {
+        if (c.type === 'AssignDelivery') assigned++
+      },
+      event: () => undefined,
+      tracking: () => undefined,
+    },
   })
   const t0 = 1_763_700_000_000
   for (let i = 0; i < drones; i++) {
-    engine.handleTelemetry({ droneId: `d-${i}`, seq: 1, ts: t0, lat: 47.5 + rng() * 0.2, lon: -122.4 + rng() * 0.2, alt: 0, speed: 0, heading: 0, battery: 0.3 + rng() * 0.7, state: 'idle' })
+    engine.handleTelemetry({
+      droneId: `d-${i}`,
+      seq: 1,
+      ts: t0,
+      lat: 47.5 + rng() * 0.2,
+      lon: -122.4 + rng() * 0.2,
+      alt: 0,
+      speed: 0,
+      heading: 0,
+      battery: 0.3 + rng() * 0.7,
+      state: 'idle',
+    })
   }
   const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000_000, numberOfSignificantValueDigits: 3 })
   const warmup = Math.min(500, requests / 10)

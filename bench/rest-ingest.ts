@@ -5,7 +5,10 @@
  * acknowledged the request (QoS 1 PUBACK); 503s are load leveling (the engine
  * was behind) and are counted apart.
  *
- *   node dist/bench/rest-ingest.js [--connections 50] [--seconds 10]
+ *   node dist/bench/rest-ingest.js [--connections 50] [--seconds 10] [--store SPEC]
+ *
+ * `--store` names the service's store as `serve --store` does (a directory
+ * for the embedded store, `postgres://…`, or `:memory:`, the default).
  *
  * autocannon runs in a worker thread so that it does not share the service's
  * event loop. Bounded: at most 500 connections and 60 s.
@@ -13,7 +16,8 @@
 import { createRequire } from 'node:module'
 import { cpus } from 'node:os'
 import { pino } from 'pino'
-import { startService } from '../cli/startService.js'
+import { startService } from '../service/startService.js'
+import { openStore } from '../store/openStore.js'
 import { DEFAULT_PROFILE } from '../protocol/profile.js'
 
 interface Histo {
@@ -44,9 +48,19 @@ const arg = (name: string, def: number, max: number): number => {
 
 const connections = arg('connections', 50, 500)
 const seconds = arg('seconds', 10, 60)
+const storeAt = process.argv.indexOf('--store')
+const storeSpec = storeAt < 0 ? ':memory:' : (process.argv[storeAt + 1] ?? '')
 const apiKey = 'bench-key'
 const service = await startService({
-  mqttPort: 0, httpPort: 0, wsPort: 0, host: '127.0.0.1', apiKey, profile: DEFAULT_PROFILE, depots: [], logger: pino({ level: 'silent' }),
+  store: await openStore(storeSpec),
+  mqttPort: 0,
+  httpPort: 0,
+  wsPort: 0,
+  host: '127.0.0.1',
+  apiKey,
+  profile: DEFAULT_PROFILE,
+  depots: [],
+  logger: pino({ level: 'silent' }),
 })
 try {
   const body = JSON.stringify({ pickup: { lat: 47.61, lon: -122.33 }, dropoff: { lat: 47.62, lon: -122.35 }, weightKg: 1.2 })
@@ -63,14 +77,16 @@ try {
   const accepted = count('202')
   const shed = count('503')
   const created = service.engine.engine.stats().deliveriesByStatus.Created
-  process.stdout.write([
-    `rest-ingest: POST /v1/deliveries, ${connections} connections, ${seconds} s (loopback, embedded broker with auth, engine, gateway; ${cpus().length} cores)`,
-    `  throughput  ${(accepted / r.duration).toFixed(0)} accepted/s (202 after PUBACK), ${r.requests.total} requests in all`,
-    `  latency     ms: p50 ${r.latency.p50}  p90 ${r.latency.p90}  p99 ${r.latency.p99}  max ${r.latency.max}`,
-    `  answers     202: ${accepted}  503 (engine behind): ${shed}  other: ${r.requests.total - accepted - shed}  errors: ${r.errors}  timeouts: ${r.timeouts}`,
-    `  engine      ${created} deliveries created (each 202 is one, once the engine has caught up)`,
-    '',
-  ].join('\n'))
+  process.stdout.write(
+    [
+      `rest-ingest: POST /v1/deliveries, ${connections} connections, ${seconds} s, store ${storeSpec.replace(/\/\/[^@/]*@/, '//…@')} (loopback, embedded broker with auth, engine, gateway; ${cpus().length} cores)`,
+      `  throughput  ${(accepted / r.duration).toFixed(0)} accepted/s (202 after PUBACK), ${r.requests.total} requests in all`,
+      `  latency     ms: p50 ${r.latency.p50}  p90 ${r.latency.p90}  p99 ${r.latency.p99}  max ${r.latency.max}`,
+      `  answers     202: ${accepted}  503 (engine behind): ${shed}  other: ${r.requests.total - accepted - shed}  errors: ${r.errors}  timeouts: ${r.timeouts}`,
+      `  engine      ${created} deliveries created (each 202 is one, once the engine has caught up)`,
+      '',
+    ].join('\n'),
+  )
 } finally {
   await service.close()
 }

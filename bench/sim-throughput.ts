@@ -21,10 +21,10 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { simulate } from '../cli/simulate.js'
+import { simulate } from '../service/simulate.js'
 import { topics } from '../protocol/topics.js'
-import { loadScenario } from '../sim/loadScenario.js'
-import type { RunResults } from '../sim/runResults.js'
+import { loadScenario } from '../sim/scenario/loadScenario.js'
+import type { RunResults } from '../sim/report/runResults.js'
 import type { SimProgress } from '../sim/Simulator.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -34,10 +34,12 @@ const workers = Number(process.argv[4] ?? 2)
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    }).on('error', reject)
+    const s = createServer()
+      .listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as { port: number }
+        s.close(() => resolve(port))
+      })
+      .on('error', reject)
   })
 }
 
@@ -53,8 +55,24 @@ const durationS = mode === 'max' ? amount * 60 : amount
 const scenario = { ...loaded, durationS, expect: [] }
 const [mqttPort, httpPort, wsPort] = [await freePort(), await freePort(), await freePort()]
 const apiKey = 'bench-key'
-const serve = spawn(process.execPath, [join(root, 'dist/cli/main.js'), 'serve', '--mqtt-port', String(mqttPort), '--http-port', String(httpPort),
-  '--ws-port', String(wsPort), '--api-key', apiKey, '--scenario', file], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DRONEFLEET_LOG: 'warn' } })
+const serve = spawn(
+  process.execPath,
+  [
+    join(root, 'dist/cli/main.js'),
+    'serve',
+    '--mqtt-port',
+    String(mqttPort),
+    '--http-port',
+    String(httpPort),
+    '--ws-port',
+    String(wsPort),
+    '--api-key',
+    apiKey,
+    '--scenario',
+    file,
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DRONEFLEET_LOG: 'warn' } },
+)
 let banner = ''
 const ready = new Promise<string>((resolve, reject) => {
   serve.stdout.on('data', (d) => {
@@ -67,7 +85,9 @@ const ready = new Promise<string>((resolve, reject) => {
 const brokerUrl = await ready
 const out = await mkdtemp(join(tmpdir(), 'dronefleet-bench-'))
 const drones = scenario.depots.reduce((n, d) => n + d.drones, 0)
-process.stderr.write(`${drones} drones, ${durationS} simulated s at --speed ${mode === 'max' ? 'max' : 1}, ${workers} workers; engine in pid ${serve.pid}\n`)
+process.stderr.write(
+  `${drones} drones, ${durationS} simulated s at --speed ${mode === 'max' ? 'max' : 1}, ${workers} workers; engine in pid ${serve.pid}\n`,
+)
 
 const cpu0 = process.cpuUsage()
 const engineCpu0 = procCpuS(serve.pid as number)
@@ -78,12 +98,21 @@ const progress = (p: SimProgress): void => {
   if (now - reported < 30_000 && p.tick !== p.ticks) return
   reported = now
   const simS = (p.t - scenario.start) / 1000
-  process.stderr.write(`  ${(simS / 60).toFixed(1)} of ${durationS / 60} simulated min after ${((now - wall0) / 1000).toFixed(0)} s (${(simS / ((now - wall0) / 1000)).toFixed(1)}× real time so far)\n`)
+  process.stderr.write(
+    `  ${(simS / 60).toFixed(1)} of ${durationS / 60} simulated min after ${((now - wall0) / 1000).toFixed(0)} s (${(simS / ((now - wall0) / 1000)).toFixed(1)}× real time so far)\n`,
+  )
 }
 try {
   await simulate({
-    scenario, brokerUrl, gatewayUrl: `http://127.0.0.1:${httpPort}`, apiKey, topics: topics(), workers,
-    speed: mode === 'max' ? 'max' : 1, out, quiet: true, onTick: progress,
+    scenario,
+    brokerUrl,
+    gatewayUrl: `http://127.0.0.1:${httpPort}`,
+    apiKey,
+    topics: topics(),
+    workers,
+    speed: mode === 'max' ? 'max' : 1,
+    out,
+    onTick: progress,
   })
 } finally {
   serve.kill('SIGTERM')
@@ -96,19 +125,21 @@ const r = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunRe
 const w = r.wallClock
 const t = w.time
 const line = (k: string, v: string | number): string => `  ${k.padEnd(34)} ${v}`
-process.stdout.write([
-  `sim-throughput ${mode}: ${drones} drones, ${durationS} simulated s, ${workers} workers`,
-  line('wall time, s', wallS.toFixed(1)),
-  line('real-time factor', w.realTimeFactor),
-  line('samples/s published', w.samplesPerS),
-  line('simulator CPU, cores (this process)', (simCpuS / wallS).toFixed(2)),
-  line('engine+gateway+broker CPU, cores', (engineCpuS / wallS).toFixed(2)),
-  line('requests submitted', r.summary.requested),
-  line('deliveries completed', r.summary.completed),
-  line('physics step, worker ms per tick', (t.stepMs / Math.max(1, w.samples / drones)).toFixed(1)),
-  line('encode frames, worker ms per tick', (t.encodeMs / Math.max(1, w.samples / drones)).toFixed(1)),
-  line('publish, main-thread ms per tick', (t.publishMs / (durationS / r.scenario.tickS)).toFixed(1)),
-  line('wait for engine, ms per tick', (t.engineWaitMs / (durationS / r.scenario.tickS)).toFixed(1)),
-  line('submit demand, ms per tick', (t.submitMs / (durationS / r.scenario.tickS)).toFixed(1)),
-  '',
-].join('\n'))
+process.stdout.write(
+  [
+    `sim-throughput ${mode}: ${drones} drones, ${durationS} simulated s, ${workers} workers`,
+    line('wall time, s', wallS.toFixed(1)),
+    line('real-time factor', w.realTimeFactor),
+    line('samples/s published', w.samplesPerS),
+    line('simulator CPU, cores (this process)', (simCpuS / wallS).toFixed(2)),
+    line('engine+gateway+broker CPU, cores', (engineCpuS / wallS).toFixed(2)),
+    line('requests submitted', r.summary.requested),
+    line('deliveries completed', r.summary.completed),
+    line('physics step, worker ms per tick', (t.stepMs / Math.max(1, w.samples / drones)).toFixed(1)),
+    line('encode frames, worker ms per tick', (t.encodeMs / Math.max(1, w.samples / drones)).toFixed(1)),
+    line('publish, main-thread ms per tick', (t.publishMs / (durationS / r.scenario.tickS)).toFixed(1)),
+    line('wait for engine, ms per tick', (t.engineWaitMs / (durationS / r.scenario.tickS)).toFixed(1)),
+    line('submit demand, ms per tick', (t.submitMs / (durationS / r.scenario.tickS)).toFixed(1)),
+    '',
+  ].join('\n'),
+)

@@ -16,9 +16,9 @@ import { fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import * as hdr from 'hdr-histogram-js'
 import WebSocket from 'ws'
-import { clientId, connectMqtt } from '../cli/connectMqtt.js'
+import { clientId, connectMqtt } from '../broker/connectMqtt.js'
 import type { EngineView } from '../gateway/EngineView.js'
-import { startEmbeddedBroker } from '../gateway/embeddedBroker.js'
+import { startEmbeddedBroker } from '../broker/embeddedBroker.js'
 import { startGateway } from '../gateway/startGateway.js'
 import { signTrackingToken } from '../gateway/trackingToken.js'
 import type { DeliveryEvent } from '../protocol/events.js'
@@ -74,7 +74,15 @@ async function main(): Promise<void> {
   const t0 = Date.now()
   for (let i = 0; i < clients; i++) {
     const id = `del-bench-${i}`
-    const e: DeliveryEvent = { type: 'DeliveryCreated', deliveryId: id, ts: t0, pickup: { lat: 47.6, lon: -122.3 }, dropoff: { lat: 47.62, lon: -122.32 }, weightKg: 1, deadline: null }
+    const e: DeliveryEvent = {
+      type: 'DeliveryCreated',
+      deliveryId: id,
+      ts: t0,
+      pickup: { lat: 47.6, lon: -122.3 },
+      dropoff: { lat: 47.62, lon: -122.32 },
+      weightKg: 1,
+      deadline: null,
+    }
     pub.publish(T.deliveryEvents(id), JSON.stringify(e), { qos: 1 })
     deliveries.push({ id, token: signTrackingToken(secret, id, t0 + 3_600_000) })
   }
@@ -87,7 +95,9 @@ async function main(): Promise<void> {
   const report = await new Promise<Extract<LoadReport, { kind: 'done' }>>((resolve, reject) => {
     child.on('message', (m: LoadReport) => {
       if (m.kind === 'connected') {
-        process.stderr.write(`ws-fanout: ${m.clients} clients connected (${m.failed} failed) in ${(m.ms / 1000).toFixed(1)} s; measuring ${seconds} s after ${warmupS} s warm-up\n`)
+        process.stderr.write(
+          `ws-fanout: ${m.clients} clients connected (${m.failed} failed) in ${(m.ms / 1000).toFixed(1)} s; measuring ${seconds} s after ${warmupS} s warm-up\n`,
+        )
       } else resolve(m)
     })
     child.on('exit', (code) => reject(new Error(`load process exited with ${code}`)))
@@ -123,24 +133,27 @@ async function runLoad(job: LoadJob): Promise<void> {
   let failed = 0
   // Open in batches, so the handshakes do not all time out together.
   for (let i = 0; i < job.clients; i += 250) {
-    const batch = job.deliveries.slice(i, i + 250).map((d) => new Promise<void>((resolve) => {
-      const ws = new WebSocket(`${job.wsUrl}/v1/track/${d.id}?token=${encodeURIComponent(d.token)}`, { perMessageDeflate: false })
-      ws.on('message', (data) => {
-        const m = JSON.parse(data.toString()) as { type: string; ts: number }
-        if (m.type !== 'tracking' || !measuring) return
-        h.recordValue(Math.max(1, Math.round((now() - m.ts) * 1000)))
-        received++
-      })
-      ws.once('open', () => {
-        sockets.push(ws)
-        resolve()
-      })
-      ws.once('error', () => {
-        failed++
-        resolve()
-      })
-      ws.once('close', () => closed++)
-    }))
+    const batch = job.deliveries.slice(i, i + 250).map(
+      (d) =>
+        new Promise<void>((resolve) => {
+          const ws = new WebSocket(`${job.wsUrl}/v1/track/${d.id}?token=${encodeURIComponent(d.token)}`, { perMessageDeflate: false })
+          ws.on('message', (data) => {
+            const m = JSON.parse(data.toString()) as { type: string; ts: number }
+            if (m.type !== 'tracking' || !measuring) return
+            h.recordValue(Math.max(1, Math.round((now() - m.ts) * 1000)))
+            received++
+          })
+          ws.once('open', () => {
+            sockets.push(ws)
+            resolve()
+          })
+          ws.once('error', () => {
+            failed++
+            resolve()
+          })
+          ws.once('close', () => closed++)
+        }),
+    )
     await Promise.all(batch)
   }
   send({ kind: 'connected', clients: sockets.length, failed, ms: Date.now() - started })
@@ -158,8 +171,17 @@ async function runLoad(job: LoadJob): Promise<void> {
       const k = sentTotal % ids.length
       const id = ids[k] as string
       const m: TrackingMessage = {
-        type: 'tracking', deliveryId: id, droneId: `d-${k}`, ts: now(), position: { lat: 47.6 + (seq % 1000) * 1e-5, lon: -122.3, alt: 60 },
-        speed: 15, heading: 90, battery: 0.8, droneState: 'cruise', status: 'HeadedToPickup', eta: { at: Date.now() + 600_000, p10: Date.now() + 550_000, p90: Date.now() + 700_000 },
+        type: 'tracking',
+        deliveryId: id,
+        droneId: `d-${k}`,
+        ts: now(),
+        position: { lat: 47.6 + (seq % 1000) * 1e-5, lon: -122.3, alt: 60 },
+        speed: 15,
+        heading: 90,
+        battery: 0.8,
+        droneState: 'cruise',
+        status: 'HeadedToPickup',
+        eta: { at: Date.now() + 600_000, p10: Date.now() + 550_000, p90: Date.now() + 700_000 },
       }
       mqtt.publish(T.tracking(id), JSON.stringify(m), { qos: 0 })
       if (measuring) published++

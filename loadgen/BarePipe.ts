@@ -1,16 +1,27 @@
 import { Worker } from 'node:worker_threads'
-import type { BarePipeCommand, BarePipeConfig, BarePipeMessage } from './barePipeWorker.js'
+import type { BarePipeCommand, BarePipeConfig, BarePipeCounts, BarePipeMessage } from './barePipeWorker.js'
+import type { LatencySummary } from './LatencyStats.js'
+
+const EMPTY: LatencySummary = { count: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, 'p99.9': 0, max: 0 }
 
 /**
- * The baseline: a plain subscriber, in a thread of its own, that only counts
- * the positions the broker delivers. The engine's throughput is judged
- * against it. Its counts are mirrored here on every report().
+ * The baseline: a plain subscriber, in a thread of its own, that only reads
+ * each position's drone, seq and time. The engine is judged against it, and
+ * it is judged too: its own loss and latency come with its counts, mirrored
+ * here on every report().
  */
 export class BarePipe {
-  total = 0
-  /** Wall ms of the last arrival. */
-  lastAt = 0
-  private perSecond: number[] = []
+  counts: BarePipeCounts = {
+    measured: 0,
+    unique: 0,
+    duplicates: 0,
+    reordered: 0,
+    lastAt: 0,
+    perSecond: [],
+    maxPerSecond: [],
+    latency: EMPTY,
+  }
+  private asking: Promise<BarePipeCounts> | null = null
   private constructor(private readonly worker: Worker) {}
 
   /** Connects the counter to the broker and subscribes it to every telemetry topic. */
@@ -28,28 +39,26 @@ export class BarePipe {
     return new BarePipe(worker)
   }
 
-  /** Seconds of the series are counted from `startAt` (wall ms), when the load starts. */
+  /** Positions intended from `startAt` (wall ms) on are measured; seconds of the series count from it. */
   begin(startAt: number): void {
     this.worker.postMessage({ type: 'start', startAt } satisfies BarePipeCommand)
   }
 
-  /** Brings total, lastAt and the series up to date with the counter's thread. */
-  report(): Promise<void> {
-    return new Promise((resolve) => {
+  /** Brings the counts up to date with the counter's thread (one question at a time: answers are not labelled). */
+  report(): Promise<BarePipeCounts> {
+    this.asking ??= new Promise<BarePipeCounts>((resolve) => {
       this.worker.once('message', (m: BarePipeMessage) => {
         if (m.type === 'counts') {
-          this.total = m.total
-          this.lastAt = m.lastAt
-          this.perSecond = m.perSecond
+          const { type: _type, ...counts } = m
+          this.counts = counts
         }
-        resolve()
+        resolve(this.counts)
       })
       this.worker.postMessage({ type: 'report' } satisfies BarePipeCommand)
+    }).finally(() => {
+      this.asking = null
     })
-  }
-
-  series(): number[] {
-    return [...this.perSecond]
+    return this.asking
   }
 
   async stop(): Promise<void> {

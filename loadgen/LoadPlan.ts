@@ -24,9 +24,18 @@ export class LoadPlan {
   constructor(phases: readonly LoadPhase[]) {
     if (phases.length === 0) throw new DronefleetError(ErrorCodes.FLAG_INVALID, 'a load plan needs at least one phase')
     phases.forEach((p, i) => {
-      for (const [k, v] of [['durationS', p.durationS], ['rate', p.rate], ['to', p.to ?? p.rate]] as const) {
+      for (const [k, v] of [
+        ['durationS', p.durationS],
+        ['rate', p.rate],
+        ['to', p.to ?? p.rate],
+      ] as const) {
         if (!Number.isFinite(v) || v < 0 || (k === 'durationS' && v === 0)) {
-          throw new DronefleetError(ErrorCodes.FLAG_INVALID, `phase ${i + 1}: ${k} must be a number ${k === 'durationS' ? '> 0' : '≥ 0'}, got ${v}`, `phases[${i}].${k}`, v)
+          throw new DronefleetError(
+            ErrorCodes.FLAG_INVALID,
+            `phase ${i + 1}: ${k} must be a number ${k === 'durationS' ? '> 0' : '≥ 0'}, got ${v}`,
+            `phases[${i}].${k}`,
+            v,
+          )
         }
       }
     })
@@ -81,7 +90,12 @@ export function parsePhases(text: string): LoadPhase[] {
   return text.split(',').map((part, i) => {
     const m = part.trim().match(/^(\d+(?:\.\d+)?)(?:->(\d+(?:\.\d+)?))?@(\d+(?:\.\d+)?)s?$/)
     if (!m) {
-      throw new DronefleetError(ErrorCodes.FLAG_INVALID, `--phases: phase ${i + 1} "${part}" must be RATE@SECONDS or FROM->TO@SECONDS`, '--phases', part)
+      throw new DronefleetError(
+        ErrorCodes.FLAG_INVALID,
+        `--phases: phase ${i + 1} "${part}" must be RATE@SECONDS or FROM->TO@SECONDS`,
+        '--phases',
+        part,
+      )
     }
     const phase: LoadPhase = { rate: Number(m[1]), durationS: Number(m[3]) }
     if (m[2] !== undefined) phase.to = Number(m[2])

@@ -1,13 +1,18 @@
 /**
- * The bare pipe's thread: a plain MQTT subscriber that only counts positions
- * (a JSON message is one, a batch frame says how many it holds). It has a
- * thread of its own so that what it counts is what the broker delivers, not
- * what is left of an event loop it shares with the engine.
+ * The bare pipe's thread: a plain MQTT subscriber that reads each position's
+ * drone, seq and intended time (a JSON message holds one, a batch frame
+ * many) and does nothing else with it. It has a thread of its own so that
+ * what it measures is what the broker delivers, not what is left of an
+ * event loop it shares with the engine. It keeps its own loss, duplicate,
+ * reordering and latency figures, so a baseline that falls behind or loses
+ * messages says so instead of passing as a ceiling.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import mqtt from 'mqtt'
-import { HEADER_BYTES } from '../protocol/batchCodec.js'
+import { decodeBatch } from '../protocol/batchCodec.js'
 import { topics as makeTopics } from '../protocol/topics.js'
+import { LatencyStats, type LatencySummary } from './LatencyStats.js'
+import { SeqTracker } from './SeqTracker.js'
 
 export interface BarePipeConfig {
   brokerUrl: string
@@ -15,14 +20,27 @@ export interface BarePipeConfig {
 }
 
 /** Main thread → worker. */
-/** `start`: count arrivals from startAt (wall ms) on. */
+/** `start`: measure positions intended from startAt (wall ms) on; every one counts for loss. */
 export type BarePipeCommand = { type: 'start'; startAt: number } | { type: 'report' }
 
+export interface BarePipeCounts {
+  /** Positions intended from startAt on that arrived (first arrivals). */
+  measured: number
+  /** Distinct positions that arrived, warm-up included: loss is counted on these. */
+  unique: number
+  duplicates: number
+  reordered: number
+  /** Wall ms of the last arrival. */
+  lastAt: number
+  /** Measured arrivals per second since startAt. */
+  perSecond: number[]
+  /** The highest latency of each second's arrivals, ms. */
+  maxPerSecond: number[]
+  latency: LatencySummary
+}
+
 /** Worker → main thread. */
-export type BarePipeMessage =
-  | { type: 'ready' }
-  | { type: 'counts'; total: number; lastAt: number; perSecond: number[] }
-  | { type: 'error'; message: string }
+export type BarePipeMessage = { type: 'ready' } | ({ type: 'counts' } & BarePipeCounts) | { type: 'error'; message: string }
 
 const wallNow = (): number => performance.timeOrigin + performance.now()
 
@@ -33,23 +51,45 @@ async function main(c: BarePipeConfig): Promise<void> {
   const client = await mqtt.connectAsync(c.brokerUrl, { clientId: `dronefleet-bench-bare-${process.pid}`, reconnectPeriod: 0 })
   ;(client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true)
   let startAt = Infinity
-  let total = 0
   let lastAt = 0
-  const perSecond: number[] = []
+  const seqs = new SeqTracker()
+  const stats = new LatencyStats()
+  const arrive = (drone: string | number, seq: number, ts: number, now: number): void => {
+    const before = seqs.received
+    seqs.add(drone, seq)
+    if (seqs.received > before && ts >= startAt) stats.record((now - startAt) / 1000, now - ts)
+  }
   client.on('message', (topic, payload) => {
     const now = wallNow()
-    if (now < startAt) return // before the measured load (warm-up)
-    const n = topic.startsWith(batchPrefix) ? (payload.byteLength >= HEADER_BYTES ? payload.readUInt32LE(4) : 0) : 1
-    total += n
     lastAt = now
-    const sec = Math.floor((lastAt - startAt) / 1000)
-    while (perSecond.length <= sec) perSecond.push(0)
-    perSecond[sec] = (perSecond[sec] as number) + n
+    try {
+      if (topic.startsWith(batchPrefix)) {
+        const r = decodeBatch(payload)
+        for (let i = 0; i < r.count; i++) arrive(r.drone(i), r.seq(i), r.ts(i), now)
+      } else {
+        const s = JSON.parse(payload.toString()) as { droneId: string; seq: number; ts: number }
+        arrive(s.droneId, s.seq, s.ts, now)
+      }
+    } catch {
+      // Not a position: the load sends none such; the engine's figures show what it rejected.
+    }
   })
   await client.subscribeAsync({ [t.telemetryAll]: { qos: 0 }, [t.telemetryBatchAll]: { qos: 0 } })
   port.on('message', (m: BarePipeCommand) => {
     if (m.type === 'start') startAt = m.startAt
-    else port.postMessage({ type: 'counts', total, lastAt, perSecond } satisfies BarePipeMessage)
+    else {
+      port.postMessage({
+        type: 'counts',
+        measured: stats.count,
+        unique: seqs.received,
+        duplicates: seqs.duplicates,
+        reordered: seqs.reordered,
+        lastAt,
+        perSecond: stats.series(),
+        maxPerSecond: stats.maxSeries(),
+        latency: stats.summary(),
+      } satisfies BarePipeMessage)
+    }
   })
   port.postMessage({ type: 'ready' } satisfies BarePipeMessage)
 }

@@ -16,7 +16,11 @@ export interface ThresholdResult extends Threshold {
 }
 
 const HOLDS: Record<Op, (a: number, b: number) => boolean> = {
-  '<': (a, b) => a < b, '<=': (a, b) => a <= b, '>': (a, b) => a > b, '>=': (a, b) => a >= b, '==': (a, b) => a === b,
+  '<': (a, b) => a < b,
+  '<=': (a, b) => a <= b,
+  '>': (a, b) => a > b,
+  '>=': (a, b) => a >= b,
+  '==': (a, b) => a === b,
 }
 
 /**
@@ -26,11 +30,21 @@ const HOLDS: Record<Op, (a: number, b: number) => boolean> = {
 export function parseThreshold(text: string, known: readonly string[]): Threshold {
   const m = text.replace(/\s+/g, '').match(/^([A-Za-z][\w.]*)(<=|>=|==|<|>)(-?\d+(?:\.\d+)?)(ms|s|%)?$/)
   if (!m) {
-    throw new DronefleetError(ErrorCodes.FLAG_INVALID, `--threshold "${text}" must look like p99<25ms, loss==0 or ratio>=0.9`, '--threshold', text)
+    throw new DronefleetError(
+      ErrorCodes.FLAG_INVALID,
+      `--threshold "${text}" must look like p99<25ms, loss==0 or ratio>=0.9`,
+      '--threshold',
+      text,
+    )
   }
   const [, metric, op, num, unit] = m as unknown as [string, string, Op, string, string | undefined]
   if (!known.includes(metric)) {
-    throw new DronefleetError(ErrorCodes.FLAG_INVALID, `--threshold "${text}": unknown metric "${metric}"; known: ${known.join(', ')}`, '--threshold', text)
+    throw new DronefleetError(
+      ErrorCodes.FLAG_INVALID,
+      `--threshold "${text}": unknown metric "${metric}"; known: ${known.join(', ')}`,
+      '--threshold',
+      text,
+    )
   }
   const scale = unit === 's' ? 1000 : unit === '%' ? 0.01 : 1
   return { text, metric, op, limit: Number(num) * scale }
