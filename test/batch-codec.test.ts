@@ -5,8 +5,16 @@ import { createRng } from '../sim/random.js'
 
 function sampleOf(i: number): TelemetrySample {
   return {
-    droneId: `d-${i + 1}`, seq: 1000 + i, ts: 1_763_700_000_000 + i, lat: 47.6 + i * 1e-4, lon: -122.3 - i * 1e-4,
-    alt: 60.5, speed: 15.25, heading: (i * 37.37) % 360, battery: 0.75, state: DRONE_STATES[i % DRONE_STATES.length]!,
+    droneId: `d-${i + 1}`,
+    seq: 1000 + i,
+    ts: 1_763_700_000_000 + i,
+    lat: 47.6 + i * 1e-4,
+    lon: -122.3 - i * 1e-4,
+    alt: 60.5,
+    speed: 15.25,
+    heading: (i * 37.37) % 360,
+    battery: 0.75,
+    state: DRONE_STATES[i % DRONE_STATES.length]!,
   }
 }
 
@@ -47,7 +55,16 @@ t.test('a truncated or corrupt frame is rejected whole, naming why', async (t) =
     ['only a partial header', good.subarray(0, 10), 'truncated', /shorter than its 16-byte header/],
     ['an extra byte', Buffer.concat([good, Buffer.from([0])]), 'truncated', /4 records/],
     ['wrong magic', Buffer.from(good).fill(0, 0, 2), 'magic', /not a telemetry batch/],
-    ['a future version', (() => { const b = Buffer.from(good); b[2] = 9; return b })(), 'version', /version 9/],
+    [
+      'a future version',
+      (() => {
+        const b = Buffer.from(good)
+        b[2] = 9
+        return b
+      })(),
+      'version',
+      /version 9/,
+    ],
   ]
   for (const [name, frame, reason, message] of cases) {
     const err = t.throws(() => decodeBatch(frame), name) as BatchError

@@ -1,12 +1,13 @@
 import { connectAsync, type MqttClient } from 'mqtt'
 import t from 'tap'
-import { brokerPolicy, covers, type BrokerUser } from '../gateway/brokerPolicy.js'
-import { parseBrokerUsers } from '../gateway/brokerUsers.js'
-import { startEmbeddedBroker } from '../gateway/embeddedBroker.js'
+import { brokerPolicy, covers, type BrokerUser } from '../broker/brokerPolicy.js'
+import { parseBrokerUsers } from '../broker/brokerUsers.js'
+import { startEmbeddedBroker } from '../broker/embeddedBroker.js'
 import { topics } from '../protocol/topics.js'
 import { readServeEnv } from '../cli/serveCommand.js'
-import { startService } from '../cli/startService.js'
+import { startService } from '../service/startService.js'
 import { quietScenario, silent, startTestService } from './helpers/service.js'
+import { until } from './helpers/until.js'
 
 const T = topics()
 
@@ -58,12 +59,35 @@ t.test('the policy: drones own their topics, each service only its own', async (
   t.ok(p.maySubscribe(gw, T.deliveryEventsAll))
 })
 
+t.test("each role has the same grants on every region's topics as on the default region's", async (t) => {
+  const p = brokerPolicy([...users, { username: 'sim', password: 'sim-secret', role: 'sim' }], T)
+  const north = T.forRegion('north')
+  const d1 = p.authenticate('d-1', 'drone-one-secret')!
+  const engine = p.authenticate('engine', 'engine-secret')!
+  const gw = p.authenticate('gateway', 'gateway-secret')!
+  const sim = p.authenticate('sim', 'sim-secret')!
+  t.ok(p.mayPublish(d1, north.telemetry('d-1')), 'a drone reports in its region')
+  t.notOk(p.mayPublish(d1, north.telemetry('d-2')), 'but not as another drone')
+  for (const topic of [north.telemetryAll, north.telemetryBatchAll, north.requests, north.simClock])
+    t.ok(p.maySubscribe(engine, topic), `the engine hears ${topic}`)
+  t.ok(p.mayPublish(engine, north.engineWatermark))
+  t.notOk(p.mayPublish(engine, north.telemetryBatch(0)), 'the engine cannot pose as the simulator')
+  t.ok(p.mayPublish(gw, north.requests))
+  t.notOk(p.mayPublish(gw, north.simClock))
+  for (const topic of [north.telemetry('d-3'), north.telemetryBatch(4), north.simClock])
+    t.ok(p.mayPublish(sim, topic), `the sim sends ${topic}`)
+  t.ok(p.maySubscribe(sim, north.engineWatermark))
+  t.notOk(p.mayPublish(sim, north.requests), 'the simulator asks the gateway, not the engine')
+  t.notOk(p.mayPublish(sim, `${T.prefix}/regions/north/south/telemetry/d-1`), 'one level is one region')
+})
+
 t.test('a users file is validated with the field and value named', async (t) => {
   t.same(parseBrokerUsers({ users: [{ username: 'd-9', password: '12345678', role: 'drone' }] }, 'u.json'), [
     { username: 'd-9', password: '12345678', role: 'drone' },
   ])
   t.throws(() => parseBrokerUsers({ users: [{ username: 'd-9', password: '12345678', role: 'pilot' }] }, 'u.json'), {
-    code: 'DF_FLAG_INVALID', message: /u\.json: users\[0\]\.role must be one of admin, engine, gateway, sim, drone, got "pilot"/,
+    code: 'DF_FLAG_INVALID',
+    message: /u\.json: users\[0\]\.role must be one of admin, engine, gateway, sim, drone, got "pilot"/,
   })
   t.throws(() => parseBrokerUsers({ users: [{ username: 'd/+', password: '12345678', role: 'drone' }] }, 'u.json'), {
     message: /users\[0\]\.username must be the drone id .*got "d\/\+"/,
@@ -74,7 +98,7 @@ t.test('a users file is validated with the field and value named', async (t) => 
   t.throws(() => parseBrokerUsers({}, 'u.json'), { message: /u\.json: users must be a list/ })
 })
 
-t.test('over real sockets: a drone cannot publish on another drone\'s topic nor read its commands', async (t) => {
+t.test("over real sockets: a drone cannot publish on another drone's topic nor read its commands", async (t) => {
   const broker = await startEmbeddedBroker({ port: 0, policy: brokerPolicy(users, T) })
   const clients: MqttClient[] = []
   t.teardown(async () => {
@@ -88,7 +112,11 @@ t.test('over real sockets: a drone cannot publish on another drone\'s topic nor 
   }
 
   await t.rejects(connectAsync(broker.url, { reconnectPeriod: 0 }), /Not authorized|Bad username or password/i, 'anonymous is refused')
-  await t.rejects(connectAsync(broker.url, { username: 'd-1', password: 'guess', reconnectPeriod: 0 }), /Bad username or password/i, 'a wrong password is refused')
+  await t.rejects(
+    connectAsync(broker.url, { username: 'd-1', password: 'guess', reconnectPeriod: 0 }),
+    /Bad username or password/i,
+    'a wrong password is refused',
+  )
 
   const engine = await connect('engine', 'engine-secret')
   const seen: string[] = []
@@ -97,17 +125,21 @@ t.test('over real sockets: a drone cannot publish on another drone\'s topic nor 
 
   const d1 = await connect('d-1', 'drone-one-secret')
   await d1.publishAsync(T.telemetry('d-1'), 'own', { qos: 1 })
-  t.same(await granted(d1, [T.commands('d-1'), T.commands('d-2'), T.commandsAll]), [0, 128, 128], 'its own commands yes; another drone\'s or everyone\'s no')
+  t.same(
+    await granted(d1, [T.commands('d-1'), T.commands('d-2'), T.commandsAll]),
+    [0, 128, 128],
+    "its own commands yes; another drone's or everyone's no",
+  )
 
   const closed = new Promise<void>((resolve) => d1.once('close', () => resolve()))
   d1.publish(T.telemetry('d-2'), 'forged', { qos: 1 })
   await closed
-  t.pass('publishing on another drone\'s topic closes the connection')
+  t.pass("publishing on another drone's topic closes the connection")
 
   // A marker after the forgery: once it arrives, the forgery would have arrived before it.
   const d2 = await connect('d-2', 'drone-two-secret')
   await d2.publishAsync(T.telemetry('d-2'), 'marker', { qos: 1 })
-  for (let i = 0; i < 100 && !seen.some((s) => s.endsWith('marker')); i++) await new Promise((r) => setTimeout(r, 10))
+  await until(() => (seen.some((s) => s.endsWith('marker')) ? true : undefined), 10_000, 'the marker')
   t.same(seen, [`${T.telemetry('d-1')} own`, `${T.telemetry('d-2')} marker`], 'the forged sample never reached the engine')
 })
 
@@ -118,7 +150,11 @@ t.test('the service runs on the authenticated embedded broker; each part has its
   await t.rejects(connectAsync(service.publicBrokerUrl, { reconnectPeriod: 0 }), /Not authorized|Bad username or password/i)
   const gw = await connectAsync(service.brokerUrlFor('gateway'), { reconnectPeriod: 0 })
   t.teardown(() => gw.endAsync(true))
-  t.same(await granted(gw, [service.topics.deliveryEventsAll, service.topics.telemetryAll]), [0, 128], 'the gateway user reads delivery events, not telemetry')
+  t.same(
+    await granted(gw, [service.topics.deliveryEventsAll, service.topics.telemetryAll]),
+    [0, 128],
+    'the gateway user reads delivery events, not telemetry',
+  )
   const ready = await fetch(`${service.gateway.httpUrl}/readyz`)
   t.equal(ready.status, 200, 'engine and gateway connected with their own users')
 })
@@ -128,29 +164,61 @@ t.test('serve reads broker users and secrets from the environment, naming what i
     'users.json': JSON.stringify({ users: [{ username: 'd-42', password: 'forty-two-secret', role: 'drone' }] }),
     'bad.json': JSON.stringify({ users: [{ username: 'd-42', password: 'forty-two-secret', role: 'captain' }] }),
   })
-  const env = await readServeEnv({ DRONEFLEET_MQTT_USERS: `${dir}/users.json`, DRONEFLEET_TRACKING_SECRET: 'x'.repeat(32), DRONEFLEET_MAX_PENDING_REQUESTS: '10' })
+  const env = await readServeEnv({
+    DRONEFLEET_MQTT_USERS: `${dir}/users.json`,
+    DRONEFLEET_TRACKING_SECRET: 'x'.repeat(32),
+    DRONEFLEET_MAX_PENDING_REQUESTS: '10',
+  })
   t.same(env.brokerUsers, [{ username: 'd-42', password: 'forty-two-secret', role: 'drone' }])
   t.same(env.gateway, { maxPendingRequests: 10 })
-  await t.rejects(readServeEnv({ DRONEFLEET_MQTT_USERS: `${dir}/bad.json` }), { code: 'DF_FLAG_INVALID', message: /bad\.json: users\[0\]\.role must be one of .*got "captain"/ })
-  await t.rejects(readServeEnv({ DRONEFLEET_MQTT_USERS: `${dir}/missing.json` }), { message: /DRONEFLEET_MQTT_USERS: cannot read .*missing\.json/ })
-  await t.rejects(readServeEnv({ DRONEFLEET_TRACKING_SECRET: 'short' }), { message: 'DRONEFLEET_TRACKING_SECRET must be at least 32 characters, got "5 characters"' })
-  await t.rejects(readServeEnv({ DRONEFLEET_MAX_ENGINE_LAG_MS: '-3' }), { code: 'DF_FLAG_INVALID', message: 'DRONEFLEET_MAX_ENGINE_LAG_MS must be a whole number 1..86400000, got "-3"' })
+  await t.rejects(readServeEnv({ DRONEFLEET_MQTT_USERS: `${dir}/bad.json` }), {
+    code: 'DF_FLAG_INVALID',
+    message: /bad\.json: users\[0\]\.role must be one of .*got "captain"/,
+  })
+  await t.rejects(readServeEnv({ DRONEFLEET_MQTT_USERS: `${dir}/missing.json` }), {
+    message: /DRONEFLEET_MQTT_USERS: cannot read .*missing\.json/,
+  })
+  await t.rejects(readServeEnv({ DRONEFLEET_TRACKING_SECRET: 'short' }), {
+    message: 'DRONEFLEET_TRACKING_SECRET must be at least 32 characters, got "5 characters"',
+  })
+  await t.rejects(readServeEnv({ DRONEFLEET_MAX_ENGINE_LAG_MS: '-3' }), {
+    code: 'DF_FLAG_INVALID',
+    message: 'DRONEFLEET_MAX_ENGINE_LAG_MS must be a whole number 1..86400000, got "-3"',
+  })
 
   // A configured drone flies on the service's broker with its own credentials, and only as itself.
   const s = quietScenario()
   const service = await startService({
-    mqttPort: 0, httpPort: 0, wsPort: 0, host: '127.0.0.1', apiKey: null, profile: s.drone, depots: s.depots.map((d) => d.position),
-    logger: silent, brokerUsers: env.brokerUsers,
+    mqttPort: 0,
+    httpPort: 0,
+    wsPort: 0,
+    host: '127.0.0.1',
+    apiKey: null,
+    profile: s.drone,
+    depots: s.depots.map((d) => d.position),
+    logger: silent,
+    brokerUsers: env.brokerUsers,
   })
   t.teardown(() => service.close())
   const drone = await connectAsync(service.publicBrokerUrl, { username: 'd-42', password: 'forty-two-secret', reconnectPeriod: 0 })
   t.teardown(() => drone.endAsync(true))
-  const sample = { droneId: 'd-42', seq: 1, ts: Date.now(), lat: 47.61, lon: -122.33, alt: 0, speed: 0, heading: 0, battery: 1, state: 'idle' }
-  await drone.publishAsync(service.topics.telemetry('d-42'), JSON.stringify(sample), { qos: 1 })
-  let seen = 0
-  for (let i = 0; i < 200 && seen !== 200; i++) {
-    seen = (await fetch(`${service.gateway.httpUrl}/v1/drones/d-42`)).status
-    if (seen !== 200) await new Promise((r) => setTimeout(r, 10))
+  const sample = {
+    droneId: 'd-42',
+    seq: 1,
+    ts: Date.now(),
+    lat: 47.61,
+    lon: -122.33,
+    alt: 0,
+    speed: 0,
+    heading: 0,
+    battery: 1,
+    state: 'idle',
   }
-  t.equal(seen, 200, 'the engine registered the drone from its own telemetry')
+  await drone.publishAsync(service.topics.telemetry('d-42'), JSON.stringify(sample), { qos: 1 })
+  await until(
+    async () => ((await fetch(`${service.gateway.httpUrl}/v1/drones/d-42`)).status === 200 ? true : undefined),
+    10_000,
+    'the drone d-42 in the engine',
+  )
+  t.pass('the engine registered the drone from its own telemetry')
 })

@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import type { RunResults } from '../sim/runResults.js'
+import type { RunResults } from '../sim/report/runResults.js'
 import { runCli, spawnCli } from './helpers/cli.js'
 
 const tmp = (): Promise<string> => mkdtemp(join(tmpdir(), 'dronefleet-cli-'))
@@ -19,7 +19,10 @@ t.test('run: the quickstart completes, prints its summary and writes results', a
   t.ok(results.scenario.durationS >= 1800, '≥ 30 simulated minutes')
   t.ok(results.summary.completed > 0 && results.summary.completed <= results.summary.requested)
   t.equal(results.deliveries.length, results.summary.requested, 'one result per request')
-  t.ok(results.deliveries.filter((d) => d.status === 'Completed').every((d) => d.completedAt! > d.requestedAt && d.droneId), 'completed deliveries name a drone and finish after their request')
+  t.ok(
+    results.deliveries.filter((d) => d.status === 'Completed').every((d) => d.completedAt! > d.requestedAt && d.droneId),
+    'completed deliveries name a drone and finish after their request',
+  )
   t.match(r.stderr, /quickstart: 100%/, 'progress on stderr')
   const html = await readFile(join(out, 'report.html'), 'utf8')
   t.match(html, /<svg/)
@@ -52,7 +55,7 @@ t.test('run: a figure without data reads "no data" everywhere, and a threshold o
   t.ok(results.summary.completed >= 1, `deliveries completed (${results.summary.completed})`)
   t.equal(results.summary.etaErrorAt10MinS, null, 'null in results.json, not 0')
   t.type(results.summary.meanDeliveryTimeS, 'number', 'figures with data keep their number')
-  t.match(r.stdout, /etaErrorAt10MinS\s+no data\n/, 'the printed summary says no data')
+  t.match(r.stdout, /ETA error, 10 min before\s+no data\s+etaErrorAt10MinS\n/, 'the printed summary says no data')
   t.match(r.stdout, /FAIL expect etaErrorAt10MinS < 60 \(line \d+\): no data for etaErrorAt10MinS/)
   t.match(r.stdout, /ok {3}expect completed >= 1: holds/)
   const html = await readFile(join(dir, 'report.html'), 'utf8')

@@ -1,16 +1,20 @@
 import { createServer, connect, type Socket } from 'node:net'
 import t from 'tap'
-import { coalesceWrites } from '../gateway/coalesceWrites.js'
+import { coalesceWrites } from '../broker/coalesceWrites.js'
 
 /** Writes n packets the way aedes delivers QoS 0 (one setImmediate each) and mqtt-packet writes (cork, uncork next tick); counts the flushes that reach the socket. */
 async function flushesFor(n: number, coalesce: boolean): Promise<{ flushes: number; received: string }> {
   let serverSide!: Socket
-  const server = createServer((s) => { serverSide = s })
+  const server = createServer((s) => {
+    serverSide = s
+  })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const { port } = server.address() as { port: number }
   const client = connect(port, '127.0.0.1')
   let received = ''
-  client.on('data', (d) => { received += String(d) })
+  client.on('data', (d) => {
+    received += String(d)
+  })
   await new Promise((r) => client.once('connect', r))
   while (!serverSide) await new Promise((r) => setImmediate(r))
   if (coalesce) coalesceWrites(serverSide)
@@ -18,8 +22,14 @@ async function flushesFor(n: number, coalesce: boolean): Promise<{ flushes: numb
   const s = serverSide as unknown as { _writev: (...a: unknown[]) => unknown; _write: (...a: unknown[]) => unknown }
   const writev = s._writev.bind(s)
   const write = s._write.bind(s)
-  s._writev = (...a) => { flushes++; return writev(...a) }
-  s._write = (...a) => { flushes++; return write(...a) }
+  s._writev = (...a) => {
+    flushes++
+    return writev(...a)
+  }
+  s._write = (...a) => {
+    flushes++
+    return write(...a)
+  }
   const expected = Array.from({ length: n }, (_, i) => `${i};`).join('')
   await new Promise<void>((resolve) => {
     let left = n

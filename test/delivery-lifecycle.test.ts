@@ -1,5 +1,5 @@
 import t from 'tap'
-import { nextStatus } from '../engine/deliveryLifecycle.js'
+import { nextStatus } from '../protocol/deliveryStatus.js'
 import { DELIVERY_EVENT_TYPES, DELIVERY_STATUSES, isTerminal, type DeliveryEventType, type DeliveryStatus } from '../protocol/events.js'
 
 /**

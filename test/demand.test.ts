@@ -2,7 +2,7 @@ import t from 'tap'
 import { haversineM, type LatLon } from '../protocol/geo.js'
 import { DEFAULT_PROFILE } from '../protocol/profile.js'
 import { DemandGenerator, type DemandArrival } from '../sim/demand.js'
-import type { Scenario } from '../sim/Scenario.js'
+import { MODEL_WORLD, type Scenario } from '../sim/scenario/Scenario.js'
 
 const T0 = 1_763_700_000_000
 const H = 3_600_000 // one hour in ms
@@ -10,7 +10,12 @@ const CENTER: LatLon = { lat: 47.6, lon: -122.33 }
 const NORTH: LatLon = { lat: 47.65, lon: -122.33 }
 const EMPTY: LatLon = { lat: 47.55, lon: -122.4 }
 
-type Over = Partial<Pick<Scenario['demand'], 'ratePerHour' | 'weightKg' | 'deadlineS' | 'phases' | 'hotspots' | 'pickups'>> & { seed?: number; radiusM?: number; polygon?: LatLon[]; zones?: Scenario['zones'] }
+type Over = Partial<Pick<Scenario['demand'], 'ratePerHour' | 'weightKg' | 'deadlineS' | 'phases' | 'hotspots' | 'pickups'>> & {
+  seed?: number
+  radiusM?: number
+  polygon?: LatLon[]
+  zones?: Scenario['zones']
+}
 
 function scenario(over: Over = {}): Scenario {
   return {
@@ -22,6 +27,8 @@ function scenario(over: Over = {}): Scenario {
     tickS: 1,
     drone: { ...DEFAULT_PROFILE },
     wind: { speedMps: 0, fromDeg: 0 },
+    world: MODEL_WORLD,
+    regions: [],
     zones: over.zones ?? [],
     faults: [],
     depots: [
@@ -58,7 +65,10 @@ t.test('a different seed gives different arrivals', async (t) => {
   t.not(a[0]?.at, b[0]?.at, 'the first request comes at another time')
   const same = a.filter((x, i) => b[i] !== undefined && x.at === b[i]!.at).length
   t.ok(same < a.length / 10, `${same} of ${a.length} arrival times coincide`)
-  t.notSame(a.map((x) => x.dropoff), b.map((x) => x.dropoff))
+  t.notSame(
+    a.map((x) => x.dropoff),
+    b.map((x) => x.dropoff),
+  )
 })
 
 t.test('asking in small steps gives the same stream as asking once', async (t) => {
@@ -74,7 +84,10 @@ t.test('asking in small steps gives the same stream as asking once', async (t) =
 t.test('arrivals come in order, after the start, no later than asked', async (t) => {
   const g = new DemandGenerator(scenario())
   const first = g.until(T0 + H)
-  t.ok(first.every((a, i) => a.at > T0 && a.at <= T0 + H && (i === 0 || a.at > first[i - 1]!.at)), 'strictly increasing within (start, t]')
+  t.ok(
+    first.every((a, i) => a.at > T0 && a.at <= T0 + H && (i === 0 || a.at > first[i - 1]!.at)),
+    'strictly increasing within (start, t]',
+  )
   const next = g.until(T0 + 2 * H)
   t.ok(next.length > 0 && next[0]!.at > first.at(-1)!.at && next.every((a) => a.at > T0 + H && a.at <= T0 + 2 * H))
   t.same(new DemandGenerator(scenario()).until(T0), [], 'nothing at the start itself')
@@ -116,10 +129,15 @@ t.test('drop-offs lie within the area radius, spread over the whole disc', async
 t.test('drop-offs are drawn outside no-fly zones, around them and next to them', async (t) => {
   // A no-fly square over the north-east quarter of the 3 km disc, and a watched one over the south-west.
   const square = (dLat: number, dLon: number): LatLon[] => [
-    { lat: CENTER.lat, lon: CENTER.lon }, { lat: CENTER.lat + dLat, lon: CENTER.lon },
-    { lat: CENTER.lat + dLat, lon: CENTER.lon + dLon }, { lat: CENTER.lat, lon: CENTER.lon + dLon },
+    { lat: CENTER.lat, lon: CENTER.lon },
+    { lat: CENTER.lat + dLat, lon: CENTER.lon },
+    { lat: CENTER.lat + dLat, lon: CENTER.lon + dLon },
+    { lat: CENTER.lat, lon: CENTER.lon + dLon },
   ]
-  const zones = [{ id: 'ne', polygon: square(0.05, 0.08), noFly: true }, { id: 'sw', polygon: square(-0.05, -0.08), noFly: false }]
+  const zones = [
+    { id: 'ne', polygon: square(0.05, 0.08), noFly: true },
+    { id: 'sw', polygon: square(-0.05, -0.08), noFly: false },
+  ]
   const all = arrivals(scenario({ ratePerHour: 3600, zones }), 2)
   const ne = all.filter((a) => a.dropoff.lat >= CENTER.lat && a.dropoff.lon >= CENTER.lon).length
   const sw = all.filter((a) => a.dropoff.lat < CENTER.lat && a.dropoff.lon < CENTER.lon).length
@@ -128,7 +146,11 @@ t.test('drop-offs are drawn outside no-fly zones, around them and next to them',
   const nearEdge = all.filter((a) => a.dropoff.lat > CENTER.lat && a.dropoff.lon < CENTER.lon && a.dropoff.lon > CENTER.lon - 0.001).length
   t.ok(nearEdge > 0, 'right up to the zone edge')
   const far = [{ id: 'far', polygon: square(0.01, 0.01).map((p) => ({ lat: p.lat + 1, lon: p.lon })), noFly: true }]
-  t.same(arrivals(scenario({ zones: far }), 1), arrivals(scenario(), 1), 'a zone no draw falls into changes nothing: the same stream as without zones')
+  t.same(
+    arrivals(scenario({ zones: far }), 1),
+    arrivals(scenario(), 1),
+    'a zone no draw falls into changes nothing: the same stream as without zones',
+  )
 })
 
 t.test('weights lie within the configured bounds and use the range', async (t) => {
@@ -140,7 +162,10 @@ t.test('weights lie within the configured bounds and use the range', async (t) =
   for (const weightKg of cases) {
     const all = arrivals(scenario({ weightKg, ratePerHour: 1200 }), 2)
     const w = all.map((a) => a.weightKg)
-    t.ok(w.every((x) => x >= weightKg.min && x <= weightKg.max), `${weightKg.min}..${weightKg.max}: ${Math.min(...w)}..${Math.max(...w)}`)
+    t.ok(
+      w.every((x) => x >= weightKg.min && x <= weightKg.max),
+      `${weightKg.min}..${weightKg.max}: ${Math.min(...w)}..${Math.max(...w)}`,
+    )
     const span = weightKg.max - weightKg.min
     t.ok(Math.min(...w) - weightKg.min <= span * 0.02 && weightKg.max - Math.max(...w) <= span * 0.02, 'covers the range')
     const mean = w.reduce((x, y) => x + y, 0) / w.length
@@ -152,7 +177,10 @@ t.test('the deadline is the request time plus deadlineS', async (t) => {
   for (const deadlineS of [600, 1800, 7200]) {
     const all = arrivals(scenario({ deadlineS }), 1)
     t.ok(all.length > 0)
-    t.ok(all.every((a) => a.deadline === a.at + deadlineS * 1000), `deadlineS ${deadlineS}`)
+    t.ok(
+      all.every((a) => a.deadline === a.at + deadlineS * 1000),
+      `deadlineS ${deadlineS}`,
+    )
   }
 })
 
@@ -160,5 +188,8 @@ t.test('pickups are at depots that have drones, and every such depot is used', a
   const all = arrivals(scenario(), 5)
   const used = new Set(all.map((a) => `${a.pickup.lat},${a.pickup.lon}`))
   t.same([...used].sort(), [`${CENTER.lat},${CENTER.lon}`, `${NORTH.lat},${NORTH.lon}`].sort())
-  t.notOk(all.some((a) => a.pickup.lat === EMPTY.lat && a.pickup.lon === EMPTY.lon), 'never the depot without drones')
+  t.notOk(
+    all.some((a) => a.pickup.lat === EMPTY.lat && a.pickup.lon === EMPTY.lon),
+    'never the depot without drones',
+  )
 })

@@ -1,7 +1,7 @@
 import { connectAsync } from 'mqtt'
 import t from 'tap'
-import { startEmbeddedBroker } from '../gateway/embeddedBroker.js'
-import { InProcessLink } from '../gateway/InProcessLink.js'
+import { startEmbeddedBroker } from '../broker/embeddedBroker.js'
+import { InProcessLink } from '../broker/InProcessLink.js'
 import { until } from './helpers/until.js'
 
 // aedes reads a publisher's next packets only once every subscriber took the
@@ -13,11 +13,15 @@ t.test('a subscriber that stops reading holds up nobody, and loses QoS 0 message
   const slow = await connectAsync(broker.url)
   t.teardown(() => slow.endAsync())
   let slowGot = 0
-  slow.on('message', () => { slowGot++ })
+  slow.on('message', () => {
+    slowGot++
+  })
   await slow.subscribeAsync({ 't/#': { qos: 0 } })
   const link = new InProcessLink(broker.aedes)
   let linkGot = 0
-  link.on('message', () => { linkGot++ })
+  link.on('message', () => {
+    linkGot++
+  })
   await link.subscribeAsync({ 't/#': { qos: 0 } })
   const publisher = await connectAsync(broker.url)
   t.teardown(() => publisher.endAsync())

@@ -1,6 +1,7 @@
 import t from 'tap'
-import { haversineM, type LatLon } from '../protocol/geo.js'
+import type { LatLon } from '../protocol/geo.js'
 import type { DroneState } from '../protocol/telemetry.js'
+import { etaFrom } from '../engine/estimateEta.js'
 import { DEPOT, Flight, harness, modelSeconds, offset, S, T0 } from './engine-harness.js'
 
 const PICKUP = DEPOT
@@ -16,8 +17,19 @@ t.test('CreateDelivery assigns the nearest idle drone: DeliveryCreated, DroneAss
   for (const [id, at] of Object.entries(positions)) h.send(id, T0, at)
   h.create('del-1', PICKUP, DROPOFF, 1)
 
-  t.same(h.events.map((e) => e.type), ['DeliveryCreated', 'DroneAssigned'])
-  t.match(h.events[0], { type: 'DeliveryCreated', deliveryId: 'del-1', ts: T0, pickup: PICKUP, dropoff: DROPOFF, weightKg: 1, deadline: null })
+  t.same(
+    h.events.map((e) => e.type),
+    ['DeliveryCreated', 'DroneAssigned'],
+  )
+  t.match(h.events[0], {
+    type: 'DeliveryCreated',
+    deliveryId: 'del-1',
+    ts: T0,
+    pickup: PICKUP,
+    dropoff: DROPOFF,
+    weightKg: 1,
+    deadline: null,
+  })
   const assigned = h.events[1]
   if (assigned?.type !== 'DroneAssigned') throw new Error('expected DroneAssigned')
   t.equal(assigned.droneId, 'd-east-300')
@@ -26,10 +38,20 @@ t.test('CreateDelivery assigns the nearest idle drone: DeliveryCreated, DroneAss
   const expectS = modelSeconds(positions['d-east-300']!, PICKUP, DROPOFF)
   t.ok(Math.abs((assigned.eta.at - T0) / S - expectS) < 1, `ETA ${(assigned.eta.at - T0) / S} s ≈ ${expectS} s`)
   t.ok(assigned.eta.p10 >= T0 && assigned.eta.p10 < assigned.eta.at && assigned.eta.at < assigned.eta.p90, 'now <= p10 < at < p90')
+  // No arrival has taught the engine its errors yet: the window is the prior band (engine-eta-calibration.test.ts shows the learned one).
+  const band = etaFrom(T0, (assigned.eta.at - T0) / S)
+  t.ok(Math.abs(band.p10 - assigned.eta.p10) <= 1 && Math.abs(band.p90 - assigned.eta.p90) <= 1, 'the prior band before any arrival')
 
   t.equal(h.commands.length, 1)
   t.match(h.commands[0], {
-    type: 'AssignDelivery', droneId: 'd-east-300', deliveryId: 'del-1', pickup: PICKUP, dropoff: DROPOFF, depot: DEPOT, payloadKg: 1, issuedAt: T0,
+    type: 'AssignDelivery',
+    droneId: 'd-east-300',
+    deliveryId: 'del-1',
+    pickup: PICKUP,
+    dropoff: DROPOFF,
+    depot: DEPOT,
+    payloadKg: 1,
+    issuedAt: T0,
   })
   t.match(h.engine.delivery('del-1'), { status: 'HeadedToPickup', droneId: 'd-east-300' })
   t.equal(h.engine.drone('d-east-300')?.deliveryId, 'del-1')
@@ -96,7 +118,15 @@ t.test('charging, flying and busy drones are skipped', async (t) => {
   h.create('del-1', PICKUP, DROPOFF)
   h.create('del-2', PICKUP, DROPOFF)
   h.create('del-3', PICKUP, DROPOFF)
-  t.same(h.commands.map((c) => [c.type === 'AssignDelivery' && c.deliveryId, c.droneId]), [['del-1', 'a'], ['del-2', 'b'], ['del-3', 'c']], 'a busy drone takes no second delivery')
+  t.same(
+    h.commands.map((c) => [c.type === 'AssignDelivery' && c.deliveryId, c.droneId]),
+    [
+      ['del-1', 'a'],
+      ['del-2', 'b'],
+      ['del-3', 'c'],
+    ],
+    'a busy drone takes no second delivery',
+  )
   // A busy drone that still reports idle (it has not taken off yet) is not available either.
   h.send('a', T0 + S, offset(PICKUP, 0, 100))
   h.create('del-4', PICKUP, DROPOFF)
@@ -123,24 +153,27 @@ t.test('with no feasible drone the delivery waits, and goes to a drone that late
   t.match(h.commands[0], { type: 'AssignDelivery', droneId: 'charger', deliveryId: 'del-1', issuedAt: T0 + 60 * S })
 })
 
-t.test('a queued delivery is retried at once for a drone that first appears idle, and on the next advance() for one whose battery rose', async (t) => {
-  // A drone that registers with an idle sample.
-  const h1 = harness()
-  h1.create('del-1', PICKUP, DROPOFF)
-  h1.send('newcomer', T0 + 10 * S, offset(PICKUP, 0, 100), 'idle', { battery: 1 })
-  t.equal(h1.engine.delivery('del-1')?.status, 'HeadedToPickup', 'assigned on the newcomer\'s first sample')
-  h1.engine.advance(T0 + 11 * S)
-  t.equal(h1.engine.delivery('del-1')?.status, 'HeadedToPickup', 'assigned at the latest on the next advance()')
+t.test(
+  'a queued delivery is retried at once for a drone that first appears idle, and on the next advance() for one whose battery rose',
+  async (t) => {
+    // A drone that registers with an idle sample.
+    const h1 = harness()
+    h1.create('del-1', PICKUP, DROPOFF)
+    h1.send('newcomer', T0 + 10 * S, offset(PICKUP, 0, 100), 'idle', { battery: 1 })
+    t.equal(h1.engine.delivery('del-1')?.status, 'HeadedToPickup', "assigned on the newcomer's first sample")
+    h1.engine.advance(T0 + 11 * S)
+    t.equal(h1.engine.delivery('del-1')?.status, 'HeadedToPickup', 'assigned at the latest on the next advance()')
 
-  // A drone that stays "idle" while its battery charges past what the trip needs.
-  const h2 = harness()
-  h2.send('slow', T0, offset(PICKUP, 0, 100), 'idle', { battery: 0.3 })
-  h2.create('del-1', PICKUP, DROPOFF)
-  h2.send('slow', T0 + 600 * S, offset(PICKUP, 0, 100), 'idle', { battery: 0.95 })
-  t.equal(h2.engine.delivery('del-1')?.status, 'Created', 'a charging drone\'s sample does not retry the queue by itself')
-  h2.engine.advance(T0 + 601 * S)
-  t.equal(h2.engine.delivery('del-1')?.status, 'HeadedToPickup', 'the next advance() assigns it once the battery covers it')
-})
+    // A drone that stays "idle" while its battery charges past what the trip needs.
+    const h2 = harness()
+    h2.send('slow', T0, offset(PICKUP, 0, 100), 'idle', { battery: 0.3 })
+    h2.create('del-1', PICKUP, DROPOFF)
+    h2.send('slow', T0 + 600 * S, offset(PICKUP, 0, 100), 'idle', { battery: 0.95 })
+    t.equal(h2.engine.delivery('del-1')?.status, 'Created', "a charging drone's sample does not retry the queue by itself")
+    h2.engine.advance(T0 + 601 * S)
+    t.equal(h2.engine.delivery('del-1')?.status, 'HeadedToPickup', 'the next advance() assigns it once the battery covers it')
+  },
+)
 
 t.test('a queued delivery fails on advance(t), with a reason, once its deadline can no longer be met', async (t) => {
   const h = harness()
@@ -158,7 +191,10 @@ t.test('a queued delivery fails on advance(t), with a reason, once its deadline 
   t.equal(h.engine.delivery('del-1')?.status, 'Failed', 'it fails before the deadline itself')
   const failed = h.events.at(-1)
   t.match(failed, { type: 'DeliveryFailed', deliveryId: 'del-1', ts: lastChance + S })
-  t.ok(failed?.type === 'DeliveryFailed' && /deadline/.test(failed.reason), `the failure names the deadline: ${failed?.type === 'DeliveryFailed' && failed.reason}`)
+  t.ok(
+    failed?.type === 'DeliveryFailed' && /deadline/.test(failed.reason),
+    `the failure names the deadline: ${failed?.type === 'DeliveryFailed' && failed.reason}`,
+  )
   t.match(h.engine.stats().deliveriesByStatus, { Created: 0, Failed: 1 })
 
   // A drone that turns up afterwards does not get it.
@@ -176,7 +212,10 @@ t.test('a delivery the soonest drone would release after its deadline fails at o
   h.create('del-1', PICKUP, DROPOFF, 1, T0 + 500 * S)
   t.same(h.typesOf('del-1'), ['DeliveryCreated', 'DeliveryFailed'])
   const failed = h.events.at(-1)
-  t.ok(failed?.type === 'DeliveryFailed' && /soonest drone \(far\).*after its deadline/.test(failed.reason), failed?.type === 'DeliveryFailed' ? failed.reason : '')
+  t.ok(
+    failed?.type === 'DeliveryFailed' && /soonest drone \(far\).*after its deadline/.test(failed.reason),
+    failed?.type === 'DeliveryFailed' ? failed.reason : '',
+  )
   t.same(h.commands, [])
   t.equal(h.engine.drone('far')?.deliveryId, null)
   h.create('del-2', PICKUP, DROPOFF, 1, T0 + 800 * S)
@@ -211,7 +250,10 @@ t.test('an overweight package fails at once with a reason naming the weights; th
   h.create('heavy', PICKUP, DROPOFF, 2.6)
   t.same(h.typesOf('heavy'), ['DeliveryCreated', 'DeliveryFailed'])
   const failed = h.events.at(-1)
-  t.ok(failed?.type === 'DeliveryFailed' && /2\.6 kg/.test(failed.reason) && /2\.5 kg/.test(failed.reason), `reason: ${failed?.type === 'DeliveryFailed' ? failed.reason : ''}`)
+  t.ok(
+    failed?.type === 'DeliveryFailed' && /2\.6 kg/.test(failed.reason) && /2\.5 kg/.test(failed.reason),
+    `reason: ${failed?.type === 'DeliveryFailed' ? failed.reason : ''}`,
+  )
   t.same(h.commands, [])
   t.equal(h.engine.drone('d-1')?.deliveryId, null)
 
@@ -244,11 +286,25 @@ t.test('unknown drones register on their first sample', async (t) => {
   const h = harness()
   const at = offset(DEPOT, 100, 50)
   t.equal(h.send('d-9', T0, at, 'charging', { seq: 1, battery: 0.42 }), true)
-  t.same(h.engine.drones(), [{
-    id: 'd-9', lat: at.lat, lon: at.lon, alt: 0, speed: 0, heading: 0, battery: 0.42, state: 'charging', seq: 1, lastSeen: T0, deliveryId: null,
-    nextDeliveryId: null, lost: false, zones: [],
-  }])
-  t.equal(h.engine.now, T0, 'the clock is the sample\'s event time')
+  t.same(h.engine.drones(), [
+    {
+      id: 'd-9',
+      lat: at.lat,
+      lon: at.lon,
+      alt: 0,
+      speed: 0,
+      heading: 0,
+      battery: 0.42,
+      state: 'charging',
+      seq: 1,
+      lastSeen: T0,
+      deliveryId: null,
+      nextDeliveryId: null,
+      lost: false,
+      zones: [],
+    },
+  ])
+  t.equal(h.engine.now, T0, "the clock is the sample's event time")
 })
 
 t.test('with autoRegister: false unknown drones are ignored', async (t) => {
@@ -269,7 +325,7 @@ t.test('rejected telemetry is counted by reason', async (t) => {
   t.same(h.engine.stats().telemetryRejected, { malformed: 0, missing: 0, type: 0, range: 2, topic: 1 })
 })
 
-t.test('pickup and completion are derived from the drone\'s position; tracking follows every sample', async (t) => {
+t.test("pickup and completion are derived from the drone's position; tracking follows every sample", async (t) => {
   const h = harness()
   const pickup = offset(DEPOT, 1000, 0)
   const dropoff = offset(pickup, 0, 1500)
@@ -314,12 +370,18 @@ t.test('pickup and completion are derived from the drone\'s position; tracking f
   t.equal(seen.filter((s) => s.types.includes('PackagePickedUp')).at(0)?.ts, hoverStart + 30 * S, 'picked up on exactly that sample')
 
   // The ETA given at assignment was right to within seconds for a flight that follows the profile.
-  t.ok(Math.abs(assigned.eta.at - completedAt) < 10 * S, `ETA ${new Date(assigned.eta.at).toISOString()} vs completion ${new Date(completedAt).toISOString()}`)
+  t.ok(
+    Math.abs(assigned.eta.at - completedAt) < 10 * S,
+    `ETA ${new Date(assigned.eta.at).toISOString()} vs completion ${new Date(completedAt).toISOString()}`,
+  )
 
   // One tracking message per sample, each naming the sample.
   t.equal(h.tracking.length, samples)
   t.ok(h.tracking.every((m) => m.deliveryId === 'del-1' && m.droneId === 'd-1'))
-  t.same(h.tracking.map((m) => m.ts), seen.map((s) => s.ts))
+  t.same(
+    h.tracking.map((m) => m.ts),
+    seen.map((s) => s.ts),
+  )
   t.match(h.tracking.at(-1), { status: 'Completed', eta: null, droneState: 'hover' })
   t.match(cruising[0], { status: 'HeadedToPickup', droneState: 'cruise', position: { alt: 60 }, speed: 15 })
 
@@ -441,8 +503,14 @@ t.test('a completed delivery cannot be cancelled', async (t) => {
   h.send('d-1', T0, DEPOT)
   h.create('del-1', pickup, dropoff)
   const f = new Flight(h, 'd-1', DEPOT, T0)
-  f.takeoff(); f.cruise(pickup); f.land(); f.hover(31)
-  f.takeoff(); f.cruise(dropoff); f.land(); f.hover(31)
+  f.takeoff()
+  f.cruise(pickup)
+  f.land()
+  f.hover(31)
+  f.takeoff()
+  f.cruise(dropoff)
+  f.land()
+  f.hover(31)
   t.equal(h.engine.delivery('del-1')?.status, 'Completed')
   const n = { events: h.events.length, commands: h.commands.length }
   h.cancel('del-1')
@@ -468,10 +536,16 @@ t.test('stats().deliveriesByStatus counts every status', async (t) => {
   h.send('d-2', T0 + S, offset(DEPOT, 0, 500), 'takeoff') // it has left: not idle
   h.cancel('cancelled')
   const f = new Flight(h, 'd-1', DEPOT, T0)
-  f.takeoff(); f.cruise(pickup); f.land(); f.hover(31)
+  f.takeoff()
+  f.cruise(pickup)
+  f.land()
+  f.hover(31)
   t.equal(h.engine.delivery('done')?.status, 'HeadedToDropoff')
   t.equal(h.engine.stats().deliveriesByStatus.HeadedToDropoff, 1)
-  f.takeoff(); f.cruise(dropoff); f.land(); f.hover(31)
+  f.takeoff()
+  f.cruise(dropoff)
+  f.land()
+  f.hover(31)
   h.engine.advance(f.ts)
   // 'waiting' is still queued; d-2 and d-3 have been silent for minutes, so the
   // supervisor declared them lost, and 'on-its-way' waits again for a drone.
@@ -491,5 +565,5 @@ t.test('stats() is a snapshot: later changes do not show in it, and editing it d
   t.equal(before.telemetryRejected.range, 0, 'an earlier snapshot keeps its reject counts')
   const now = h.engine.stats()
   now.deliveriesByStatus.Created = 99
-  t.equal(h.engine.stats().deliveriesByStatus.Created, 1, 'the engine\'s own counters are not writable through stats()')
+  t.equal(h.engine.stats().deliveriesByStatus.Created, 1, "the engine's own counters are not writable through stats()")
 })

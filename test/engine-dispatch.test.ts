@@ -9,7 +9,11 @@ function busyNearDropoff(h: ReturnType<typeof harness>, leftM: number): Flight {
   h.send('busy', T0, DEPOT, 'idle', { battery: 0.95 })
   h.create('del-1', PICKUP, DROPOFF)
   const f = new Flight(h, 'busy', DEPOT, T0)
-  f.takeoff(); f.cruise(PICKUP); f.land(); f.hover(31); f.takeoff()
+  f.takeoff()
+  f.cruise(PICKUP)
+  f.land()
+  f.hover(31)
+  f.takeoff()
   f.cruise(offset(DROPOFF, -leftM, 0))
   return f
 }
@@ -23,10 +27,15 @@ t.test('"soonest": a drone about to release its package next to the pickup is pr
   t.match(h.events.at(-1), { type: 'DroneAssigned', deliveryId: 'del-2', droneId: 'busy' })
   t.match(h.engine.drone('busy'), { deliveryId: 'del-1', nextDeliveryId: 'del-2' })
   const n = h.commands.length
-  t.notOk(h.commands.some((c) => c.type === 'AssignDelivery' && c.deliveryId === 'del-2'), 'no command yet: it is still flying del-1')
+  t.notOk(
+    h.commands.some((c) => c.type === 'AssignDelivery' && c.deliveryId === 'del-2'),
+    'no command yet: it is still flying del-1',
+  )
 
   // It releases del-1; the promised mission starts at once.
-  f.cruise(DROPOFF); f.land(); f.hover(31)
+  f.cruise(DROPOFF)
+  f.land()
+  f.hover(31)
   t.equal(h.engine.delivery('del-1')?.status, 'Completed')
   t.match(h.commands.slice(n), [{ type: 'AssignDelivery', droneId: 'busy', deliveryId: 'del-2', pickup: next }])
   t.match(h.engine.drone('busy'), { deliveryId: 'del-2', nextDeliveryId: null })
@@ -85,7 +94,11 @@ t.test('cancel after pickup: the package flies back to the depot nearest the dro
   h.send('d-1', T0, DEPOT, 'idle', { battery: 0.9 })
   h.create('del-1', PICKUP, offset(PICKUP, 1500, 0))
   const f = new Flight(h, 'd-1', DEPOT, T0)
-  f.takeoff(); f.cruise(PICKUP); f.land(); f.hover(31); f.takeoff()
+  f.takeoff()
+  f.cruise(PICKUP)
+  f.land()
+  f.hover(31)
+  f.takeoff()
   f.cruise(offset(PICKUP, 1200, 0)) // now nearer the other depot
   h.cancel('del-1', 'recipient moved')
   t.match(h.events.at(-1), { type: 'DeliveryCancelled', reason: 'recipient moved', packageReturnsTo: other })
@@ -101,13 +114,16 @@ t.test('a promised drone whose package is cancelled flies it home first, then st
   h.cancel('del-1')
   t.match(h.commands.at(-1), { type: 'ReturnToDepot', droneId: 'busy' })
   t.equal(h.engine.drone('busy')?.nextDeliveryId, 'del-2', 'the promise stands')
-  f.cruise(DEPOT, 'returning'); f.land(); f.state('idle')
+  f.cruise(DEPOT, 'returning')
+  f.land()
+  f.state('idle')
   t.match(h.commands.at(-1), { type: 'AssignDelivery', droneId: 'busy', deliveryId: 'del-2' })
 })
 
 t.test('nearest-feasible at scale: among 2,000 idle drones the nearest that can fly it is chosen', async (t) => {
   const h = harness()
-  for (let i = 0; i < 2000; i++) h.send(`d-${i}`, T0, offset(DEPOT, (i % 50) * 200 - 5000, Math.floor(i / 50) * 200 - 4000), 'idle', { battery: i === 1275 ? 0.25 : 1 })
+  for (let i = 0; i < 2000; i++)
+    h.send(`d-${i}`, T0, offset(DEPOT, (i % 50) * 200 - 5000, Math.floor(i / 50) * 200 - 4000), 'idle', { battery: i === 1275 ? 0.25 : 1 })
   // d-1275 sits exactly at (0 m, 1000 m)... but cannot fly; its neighbours at 200 m can.
   const pickup = offset(DEPOT, 0, 1000)
   h.create('del-1', pickup, offset(pickup, 1000, 0))
@@ -132,7 +148,13 @@ t.test('dronesNear answers from the index, nearest first, with distances', async
   h.send('n100', T0, offset(DEPOT, 100, 0))
   h.send('e250', T0, offset(DEPOT, 0, 250))
   h.send('far', T0, offset(DEPOT, 5000, 0))
-  t.same(h.engine.dronesNear(DEPOT.lat, DEPOT.lon, 300).map((d) => [d.id, d.distanceM]), [['n100', 100], ['e250', 250]])
+  t.same(
+    h.engine.dronesNear(DEPOT.lat, DEPOT.lon, 300).map((d) => [d.id, d.distanceM]),
+    [
+      ['n100', 100],
+      ['e250', 250],
+    ],
+  )
   t.same(h.engine.dronesNear(DEPOT.lat, DEPOT.lon, 50), [])
 })
 
@@ -142,18 +164,57 @@ t.test('a drone that refuses its delivery hands it to another drone, or the deli
   h.send('b', T0, offset(PICKUP, 0, 600))
   h.create('del-1', PICKUP, DROPOFF)
   t.match(h.commands[0], { droneId: 'a' })
-  h.engine.handleTelemetry({ droneId: 'a', seq: 10, ts: T0 + S, lat: PICKUP.lat, lon: PICKUP.lon + 0.001, alt: 0, speed: 0, heading: 0, battery: 1, state: 'idle', refused: 'del-1' })
+  h.engine.handleTelemetry({
+    droneId: 'a',
+    seq: 10,
+    ts: T0 + S,
+    lat: PICKUP.lat,
+    lon: PICKUP.lon + 0.001,
+    alt: 0,
+    speed: 0,
+    heading: 0,
+    battery: 1,
+    state: 'idle',
+    refused: 'del-1',
+  })
   t.match(h.events.at(-1), { type: 'DeliveryReassigned', fromDroneId: 'a', toDroneId: 'b' })
   t.match(h.commands.at(-1), { type: 'AssignDelivery', droneId: 'b', deliveryId: 'del-1' })
   t.equal(h.engine.drone('a')?.deliveryId, null)
   // Refusing again, or refusing someone else's delivery, changes nothing.
   const n = h.events.length
-  h.engine.handleTelemetry({ droneId: 'a', seq: 11, ts: T0 + 2 * S, lat: PICKUP.lat, lon: PICKUP.lon + 0.001, alt: 0, speed: 0, heading: 0, battery: 1, state: 'idle', refused: 'del-1' })
+  h.engine.handleTelemetry({
+    droneId: 'a',
+    seq: 11,
+    ts: T0 + 2 * S,
+    lat: PICKUP.lat,
+    lon: PICKUP.lon + 0.001,
+    alt: 0,
+    speed: 0,
+    heading: 0,
+    battery: 1,
+    state: 'idle',
+    refused: 'del-1',
+  })
   t.equal(h.events.length, n)
   // With nobody else, it fails with the reason.
-  h.engine.handleTelemetry({ droneId: 'b', seq: 10, ts: T0 + 3 * S, lat: PICKUP.lat, lon: PICKUP.lon, alt: 0, speed: 0, heading: 0, battery: 1, state: 'idle', refused: 'del-1' })
+  h.engine.handleTelemetry({
+    droneId: 'b',
+    seq: 10,
+    ts: T0 + 3 * S,
+    lat: PICKUP.lat,
+    lon: PICKUP.lon,
+    alt: 0,
+    speed: 0,
+    heading: 0,
+    battery: 1,
+    state: 'idle',
+    refused: 'del-1',
+  })
   const last = h.events.at(-1)
-  t.ok(last?.type === 'DeliveryFailed' && /drone b refused it/.test(last.reason), last?.type === 'DeliveryFailed' ? last.reason : String(last?.type))
+  t.ok(
+    last?.type === 'DeliveryFailed' && /drone b refused it/.test(last.reason),
+    last?.type === 'DeliveryFailed' ? last.reason : String(last?.type),
+  )
   t.equal(h.commands.filter((c) => c.type === 'AssignDelivery').length, 2, 'not offered back to a, who refused it')
 })
 

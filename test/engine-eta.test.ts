@@ -52,7 +52,10 @@ t.test('wind: a headwind makes the ETA later and the plan costlier, through the 
   const etaStill = still.engine.delivery('del-1')!.eta!.at - T0
   const etaWindy = windy.engine.delivery('del-1')!.eta!.at - T0
   // 2500 m at 10 m/s instead of 15 m/s: 250 s instead of ~167 s of cruise.
-  t.ok(Math.abs(etaWindy - etaStill - (2500 / 10 - 2500 / 15) * S) < 2 * S, `${etaStill / S} s in still air, ${etaWindy / S} s into the wind`)
+  t.ok(
+    Math.abs(etaWindy - etaStill - (2500 / 10 - 2500 / 15) * S) < 2 * S,
+    `${etaStill / S} s in still air, ${etaWindy / S} s into the wind`,
+  )
   // A battery that covers the trip in still air but not into the wind.
   const marginal = { battery: 0.7 }
   const a = harness()
@@ -71,9 +74,15 @@ t.test('ETA error against the actual release is tracked', async (t) => {
   h.create('del-1', PICKUP, DROPOFF)
   const promised = h.engine.delivery('del-1')!.eta!
   const f = new Flight(h, 'd-1', DEPOT, T0)
-  f.takeoff(); f.cruise(PICKUP); f.land(); f.hover(31)
+  f.takeoff()
+  f.cruise(PICKUP)
+  f.land()
+  f.hover(31)
   f.hover(40) // held 40 s longer than planned at the pickup... (still hovering: it counts as handled at 30 s)
-  f.takeoff(); f.cruise(DROPOFF); f.land(); f.hover(31)
+  f.takeoff()
+  f.cruise(DROPOFF)
+  f.land()
+  f.hover(31)
   t.equal(h.engine.delivery('del-1')?.status, 'Completed')
   const err = h.engine.stats().etaError!
   const completedAt = h.events.find((e) => e.type === 'DeliveryCompleted')!.ts
@@ -81,6 +90,9 @@ t.test('ETA error against the actual release is tracked', async (t) => {
   t.ok(Math.abs(err.sumS - (completedAt - promised.at) / 1000) < 1e-9, `error ${err.sumS} s`)
   t.equal(err.sumAbsS, Math.abs(err.sumS))
   t.equal(err.withinWindow, completedAt >= promised.p10 && completedAt <= promised.p90 ? 1 : 0)
-  t.same(err.buckets.map((b) => b.le), [...ETA_ERROR_BUCKETS_S])
+  t.same(
+    err.buckets.map((b) => b.le),
+    [...ETA_ERROR_BUCKETS_S],
+  )
   for (const b of err.buckets) t.equal(b.count, Math.abs(err.sumS) <= b.le ? 1 : 0, `le ${b.le}`)
 })

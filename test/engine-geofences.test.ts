@@ -18,7 +18,7 @@ const ZONE: Zone = { id: 'stadium', name: 'Stadium', polygon: square(ZONE_SW, 10
 const EDGE = offset(ZONE_SW, 0, 500)
 const across = (m: number): LatLon => offset(EDGE, m, 0)
 
-t.test('Ring agrees with turf\'s point-in-polygon on random points around a concave polygon', async (t) => {
+t.test("Ring agrees with turf's point-in-polygon on random points around a concave polygon", async (t) => {
   const pts = [offset(DEPOT, 0, 0), offset(DEPOT, 0, 1000), offset(DEPOT, 1000, 1000), offset(DEPOT, 500, 500), offset(DEPOT, 1000, 0)]
   const ring = new Ring(pts)
   const poly = turfPolygon([[...pts, pts[0]!].map((p) => [p.lon, p.lat])])
@@ -46,7 +46,9 @@ t.test('±15 m of GPS noise at a boundary gives one entry and no flapping; leavi
   g.set(ZONE)
   const log: string[] = []
   let inside: string[] | null = null
-  const at = (p: LatLon): void => { inside = g.update(inside, p.lat, p.lon, (id, entered) => log.push(`${entered ? 'enter' : 'exit'} ${id}`)) }
+  const at = (p: LatLon): void => {
+    inside = g.update(inside, p.lat, p.lon, (id, entered) => log.push(`${entered ? 'enter' : 'exit'} ${id}`))
+  }
   const rng = createRng(3, 'noise')
   at(across(-300))
   t.same(log, [])
@@ -68,7 +70,9 @@ t.test('±15 m of GPS noise at a boundary gives one entry and no flapping; leavi
   let state: string[] | null = null
   for (let i = 0; i < 600; i++) {
     const p = across((rng() * 2 - 1) * 15)
-    state = bare.update(state, p.lat, p.lon, () => { flips++ })
+    state = bare.update(state, p.lat, p.lon, () => {
+      flips++
+    })
   }
   t.ok(flips > 100, `without the band the same noise flips ${flips} times`)
 })
@@ -119,7 +123,11 @@ t.test('zones arrive and leave as requests', async (t) => {
   t.same(h.engine.zones(), [ZONE])
   t.equal(h.engine.noFlyZoneAt(across(10).lat, across(10).lon)?.id, 'stadium')
   h.engine.handleRequest({ type: 'AddZone', ...ZONE, name: 'Renamed' }, T0)
-  t.same(h.engine.zones().map((z) => z.name), ['Renamed'], 'the same id replaces')
+  t.same(
+    h.engine.zones().map((z) => z.name),
+    ['Renamed'],
+    'the same id replaces',
+  )
   h.engine.handleRequest({ type: 'RemoveZone', id: 'stadium' }, T0)
   t.same(h.engine.zones(), [])
   t.equal(h.engine.noFlyZoneAt(across(10).lat, across(10).lon), undefined)
@@ -137,5 +145,14 @@ t.test('polygonProblems names the field, the value and what is wrong', async (t)
   const bowtie = [ok[0]!, ok[2]!, ok[1]!, ok[3]!]
   t.match(polygonProblems(bowtie), [{ field: '/polygon/0', message: /crosses edge .* must not intersect itself/ }])
   t.match(polygonProblems(square(DEPOT, 150_000)), [{ message: /at most 100 km across/ }])
-  t.match(polygonProblems([{ lat: 0, lon: 179.9 }, { lat: 0.1, lon: -179.9 }, { lat: 0.2, lon: 179.9 }]), [{ message: /±180/ }])
+  // Issue 11: a zone across ±180° is an ordinary zone (it was refused); a ring around a pole is not one.
+  t.same(
+    polygonProblems([
+      { lat: 0, lon: 179.9 },
+      { lat: 0.1, lon: -179.9 },
+      { lat: 0.2, lon: 179.9 },
+    ]),
+    [],
+  )
+  t.match(polygonProblems([0, 90, 180, -90].map((lon) => ({ lat: 89.9, lon }))), [{ message: /pole/ }])
 })

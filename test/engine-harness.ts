@@ -22,17 +22,27 @@ export interface SampleOpts {
   alt?: number
   battery?: number
   seq?: number
+  /** Ground speed, m/s: 15 in cruise and returning, else 0, unless given. */
+  speed?: number
+  heading?: number
 }
 
-/** An engine whose sink records everything, and helpers to feed it. */
-export function harness(opts: Partial<Omit<EngineOptions, 'sink'>> = {}) {
+/** An engine whose sink records everything, and helpers to feed it; `onEvent` hears each event as it is published. */
+export function harness(opts: Partial<Omit<EngineOptions, 'sink'>> = {}, onEvent?: (e: DeliveryEvent) => void) {
   const commands: DroneCommand[] = []
   const events: DeliveryEvent[] = []
   const tracking: TrackingMessage[] = []
   const engine = new Engine({
     profile: DEFAULT_PROFILE,
     depots: [DEPOT],
-    sink: { command: (c) => commands.push(c), event: (e) => events.push(e), tracking: (m) => tracking.push(m) },
+    sink: {
+      command: (c) => commands.push(c),
+      event: (e) => {
+        events.push(e)
+        onEvent?.(e)
+      },
+      tracking: (m) => tracking.push(m),
+    },
     ...opts,
   })
   const seqs = new Map<string, number>()
@@ -41,8 +51,16 @@ export function harness(opts: Partial<Omit<EngineOptions, 'sink'>> = {}) {
     seqs.set(droneId, Math.max(seq, seqs.get(droneId) ?? 0))
     const grounded = state === 'idle' || state === 'charging'
     const sample: TelemetrySample = {
-      droneId, seq, ts, lat: at.lat, lon: at.lon, alt: o.alt ?? (grounded ? 0 : 60),
-      speed: state === 'cruise' || state === 'returning' ? 15 : 0, heading: 0, battery: o.battery ?? 1, state,
+      droneId,
+      seq,
+      ts,
+      lat: at.lat,
+      lon: at.lon,
+      alt: o.alt ?? (grounded ? 0 : 60),
+      speed: o.speed ?? (state === 'cruise' || state === 'returning' ? 15 : 0),
+      heading: o.heading ?? 0,
+      battery: o.battery ?? 1,
+      state,
     }
     return engine.handleTelemetry(sample)
   }
@@ -69,7 +87,13 @@ export function modelSeconds(drone: LatLon, pickup: LatLon, dropoff: LatLon): nu
 export class Flight {
   ts: number
   pos: LatLon
-  constructor(private readonly h: Harness, private readonly id: string, start: LatLon, ts: number, private readonly onSample: () => void = () => {}) {
+  constructor(
+    private readonly h: Harness,
+    private readonly id: string,
+    start: LatLon,
+    ts: number,
+    private readonly onSample: () => void = () => {},
+  ) {
     this.pos = start
     this.ts = ts
   }

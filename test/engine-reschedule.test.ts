@@ -7,7 +7,10 @@ const DROPOFF = offset(PICKUP, 1000, 0)
 
 t.test('decodeRequest accepts a RescheduleDelivery that changes something, and nothing malformed', async (t) => {
   const ok = (o: unknown): unknown => decodeRequest(JSON.stringify(o))
-  t.match(ok({ type: 'RescheduleDelivery', id: 'del-1', dropoff: { lat: 47.6, lon: -122.3 } }), { type: 'RescheduleDelivery', dropoff: { lat: 47.6 } })
+  t.match(ok({ type: 'RescheduleDelivery', id: 'del-1', dropoff: { lat: 47.6, lon: -122.3 } }), {
+    type: 'RescheduleDelivery',
+    dropoff: { lat: 47.6 },
+  })
   t.match(ok({ type: 'RescheduleDelivery', id: 'del-1', deadline: T0 }), { deadline: T0 })
   t.match(ok({ type: 'RescheduleDelivery', id: 'del-1', deadline: null }), { deadline: null })
   t.equal(ok({ type: 'RescheduleDelivery', id: 'del-1' }), undefined, 'nothing to change')
@@ -63,12 +66,18 @@ t.test('after pickup the drone flies the package to the new drop-off without loa
   h.send('d-1', T0, DEPOT, 'idle', { battery: 0.9 })
   h.create('del-1', PICKUP, DROPOFF)
   const f = new Flight(h, 'd-1', DEPOT, T0)
-  f.takeoff(); f.cruise(PICKUP); f.land(); f.hover(31); f.takeoff()
+  f.takeoff()
+  f.cruise(PICKUP)
+  f.land()
+  f.hover(31)
+  f.takeoff()
   t.equal(h.engine.delivery('del-1')?.status, 'HeadedToDropoff')
   const dropoff = offset(PICKUP, 0, 1200)
   h.engine.handleRequest({ type: 'RescheduleDelivery', id: 'del-1', dropoff }, T0)
   t.match(h.commands.at(-1), { type: 'AssignDelivery', droneId: 'd-1', dropoff, loaded: true, pickup: { lat: f.pos.lat, lon: f.pos.lon } })
-  f.cruise(dropoff); f.land(); f.hover(31)
+  f.cruise(dropoff)
+  f.land()
+  f.hover(31)
   t.equal(h.engine.delivery('del-1')?.status, 'Completed', 'released at the new drop-off')
 })
 
@@ -82,7 +91,10 @@ t.test('before pickup, a drop-off the assigned drone cannot reach goes to one th
   h.engine.handleRequest({ type: 'RescheduleDelivery', id: 'del-1', dropoff: far }, T0)
   t.same(h.typesOf('del-1'), ['DeliveryCreated', 'DroneAssigned', 'DeliveryRescheduled', 'DeliveryReassigned'])
   t.match(h.events.at(-1), { type: 'DeliveryReassigned', fromDroneId: 'weak', toDroneId: 'strong' })
-  t.match(h.commands.slice(1), [{ type: 'ReturnToDepot', droneId: 'weak' }, { type: 'AssignDelivery', droneId: 'strong', dropoff: far }])
+  t.match(h.commands.slice(1), [
+    { type: 'ReturnToDepot', droneId: 'weak' },
+    { type: 'AssignDelivery', droneId: 'strong', dropoff: far },
+  ])
   t.equal(h.engine.drone('weak')?.deliveryId, null)
   t.equal(h.engine.drone('strong')?.deliveryId, 'del-1')
 })

@@ -55,7 +55,10 @@ t.test('a route goes around a zone on the shorter side, keeping clear of it', as
   const hugging = Math.hypot(400, 1000) + 200 + Math.hypot(400, 1300)
   const boxed = Math.hypot(460, 940) + 320 + Math.hypot(460, 1240)
   t.ok(r.lengthM > hugging && r.lengthM < boxed, `${Math.round(r.lengthM)} m, between ${Math.round(hugging)} and ${Math.round(boxed)} m`)
-  t.ok(r.waypoints.slice(0, -1).every((w) => w.lon < A.lon), 'every turn is on the west side')
+  t.ok(
+    r.waypoints.slice(0, -1).every((w) => w.lon < A.lon),
+    'every turn is on the west side',
+  )
   t.ok(Math.abs(r.rest[0]! + haversineM(A.lat, A.lon, r.waypoints[0]!.lat, r.waypoints[0]!.lon) - r.lengthM) < 1e-6, 'rest[] adds up')
 })
 
@@ -71,8 +74,10 @@ t.test('a zone beyond the first detour is found and avoided too', async (t) => {
 t.test('no route when the target is walled in', async (t) => {
   const c = offset(DEPOT, 3000, 0)
   const box = [
-    rect('s', offset(c, -600, -600), 200, 1200), rect('n', offset(c, 400, -600), 200, 1200),
-    rect('w', offset(c, -600, -600), 1200, 200), rect('e', offset(c, -600, 400), 1200, 200),
+    rect('s', offset(c, -600, -600), 200, 1200),
+    rect('n', offset(c, 400, -600), 200, 1200),
+    rect('w', offset(c, -600, -600), 1200, 200),
+    rect('e', offset(c, -600, 400), 1200, 200),
   ]
   t.equal(planner(box).route(A, c), undefined)
 })
@@ -89,7 +94,10 @@ t.test('the engine routes missions around no-fly zones and refuses pickups and d
   h.create('inside', A, offset(WALL.polygon[0]!, 100, 300))
   t.same(h.typesOf('inside'), ['DeliveryCreated', 'DeliveryFailed'])
   const refused = h.events.at(-1)
-  t.ok(refused?.type === 'DeliveryFailed' && /drop-off .* lies inside no-fly zone "wall"/.test(refused.reason), refused?.type === 'DeliveryFailed' ? refused.reason : '')
+  t.ok(
+    refused?.type === 'DeliveryFailed' && /drop-off .* lies inside no-fly zone "wall"/.test(refused.reason),
+    refused?.type === 'DeliveryFailed' ? refused.reason : '',
+  )
 
   h.create('del-1', A, B)
   const cmd = h.commands.at(-1)
@@ -116,8 +124,10 @@ t.test('the engine routes missions around no-fly zones and refuses pickups and d
 t.test('a delivery no route can serve fails with a reason', async (t) => {
   const c = offset(DEPOT, 3000, 0)
   const box = [
-    rect('s', offset(c, -600, -600), 200, 1200), rect('n', offset(c, 400, -600), 200, 1200),
-    rect('w', offset(c, -600, -600), 1200, 200), rect('e', offset(c, -600, 400), 1200, 200),
+    rect('s', offset(c, -600, -600), 200, 1200),
+    rect('n', offset(c, 400, -600), 200, 1200),
+    rect('w', offset(c, -600, -600), 1200, 200),
+    rect('e', offset(c, -600, 400), 1200, 200),
   ]
   const h = harness({ zones: box })
   h.send('d-1', T0, A)

@@ -5,7 +5,15 @@ const PICKUP = offset(DEPOT, 1000, 0)
 const DROPOFF = offset(PICKUP, 1000, 0)
 
 /** Reports `id` every `everyS` seconds from `fromS` to `toS` (inclusive), idle at `at`. */
-function reportEvery(h: ReturnType<typeof harness>, id: string, at: typeof DEPOT, everyS: number, fromS: number, toS: number, state: 'idle' | 'cruise' = 'idle'): void {
+function reportEvery(
+  h: ReturnType<typeof harness>,
+  id: string,
+  at: typeof DEPOT,
+  everyS: number,
+  fromS: number,
+  toS: number,
+  state: 'idle' | 'cruise' = 'idle',
+): void {
   for (let s = fromS; s <= toS; s += everyS) h.send(id, T0 + s * S, at, state)
 }
 
@@ -57,7 +65,13 @@ t.test('a drone heard only once is judged by the default interval (1 s)', async 
 })
 
 /** `n` drones reporting each second from `fromS` to `toS`, a sample dropped where `drop(id, s)` says; the clock advanced each second. */
-function fleet(h: ReturnType<typeof harness>, n: number, fromS: number, toS: number, drop: (i: number, s: number) => boolean = () => false): void {
+function fleet(
+  h: ReturnType<typeof harness>,
+  n: number,
+  fromS: number,
+  toS: number,
+  drop: (i: number, s: number) => boolean = () => false,
+): void {
   for (let s = fromS; s <= toS; s++) {
     for (let i = 0; i < n; i++) if (!drop(i, s)) h.send(`d-${i + 1}`, T0 + s * S, offset(DEPOT, i * 10, 0))
     h.engine.advance(T0 + s * S)
@@ -67,7 +81,7 @@ function fleet(h: ReturnType<typeof harness>, n: number, fromS: number, toS: num
 t.test('random telemetry loss does not lose healthy drones', async (t) => {
   // 20 drones, 30 % of samples lost for 10 minutes: at 3 intervals, about 3 of every 100 samples start a run of 3 lost.
   let x = 12345
-  const rnd = (): number => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  const rnd = (): number => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
   const h = harness()
   fleet(h, 20, 0, 600, () => rnd() < 0.3)
   t.equal(h.engine.stats().dronesLost, 0)
@@ -136,7 +150,7 @@ t.test('an outage longer than outageMaxMs loses the drones still silent; outageS
   t.equal(few.engine.stats().dronesLost, 4, 'four drones silent together are too few to call an outage')
 })
 
-t.test('the lost drone\'s delivery goes to another drone: DroneLost, then DeliveryReassigned and a new mission', async (t) => {
+t.test("the lost drone's delivery goes to another drone: DroneLost, then DeliveryReassigned and a new mission", async (t) => {
   const h = harness(TIGHT)
   h.send('a', T0, offset(PICKUP, 0, 200))
   h.send('b', T0, offset(PICKUP, 0, 900))
@@ -175,13 +189,23 @@ t.test('lost with the package aboard, the delivery fails with a reason naming th
   h.send('b', T0, DEPOT, 'idle', { battery: 0.9 })
   h.create('del-1', PICKUP, DROPOFF)
   const f = new Flight(h, 'a', DEPOT, T0)
-  f.takeoff(); f.cruise(PICKUP); f.land(); f.hover(31); f.takeoff()
+  f.takeoff()
+  f.cruise(PICKUP)
+  f.land()
+  f.hover(31)
+  f.takeoff()
   t.equal(h.engine.delivery('del-1')?.status, 'HeadedToDropoff')
   h.engine.advance(f.ts + 10 * S)
   t.same(h.typesOf('del-1').slice(-2), ['DroneLost', 'DeliveryFailed'])
   const failed = h.events.at(-1)
-  t.ok(failed?.type === 'DeliveryFailed' && /drone a .*carrying the package; last seen at/.test(failed.reason), failed?.type === 'DeliveryFailed' ? failed.reason : '')
-  t.notOk(h.commands.some((c) => c.droneId === 'b'), 'nobody is sent for a package that is gone')
+  t.ok(
+    failed?.type === 'DeliveryFailed' && /drone a .*carrying the package; last seen at/.test(failed.reason),
+    failed?.type === 'DeliveryFailed' ? failed.reason : '',
+  )
+  t.notOk(
+    h.commands.some((c) => c.droneId === 'b'),
+    'nobody is sent for a package that is gone',
+  )
 })
 
 t.test('a drone that reports failure is lost at once', async (t) => {

@@ -1,9 +1,10 @@
 import t from 'tap'
 import { FaultTimeline } from '../sim/FaultTimeline.js'
 import { Flag, FleetState } from '../sim/FleetState.js'
-import { parseScenario } from '../sim/loadScenario.js'
+import { parseScenario } from '../sim/scenario/loadScenario.js'
 
-const BASE = 'name: x\nseed: 7\nstart: 2026-01-05T09:00:00Z\nduration: 1 h\ndepots: [{id: a, position: [47.6, -122.3], drones: 3}]\n' +
+const BASE =
+  'name: x\nseed: 7\nstart: 2026-01-05T09:00:00Z\nduration: 1 h\ndepots: [{id: a, position: [47.6, -122.3], drones: 3}]\n' +
   'demand: {rate: 1, area: {center: [47.6, -122.3], radius: 1 km}}\n'
 
 /** A timeline over a fresh 3-drone fleet, and the state of drone `id` after switching faults at minute `min`. */
@@ -27,7 +28,7 @@ function timeline(faults: string) {
 t.test('two overlapping gpsNoise windows on one drone: the end of the first leaves the second in force', async (t) => {
   const tl = timeline(
     '  - { type: gpsNoise, at: 0 min, for: 10 min, drones: [d-1], sigma: 25 m }\n' +
-    '  - { type: gpsNoise, at: 5 min, for: 10 min, drones: [d-1, d-2], sigma: 10 m }\n',
+      '  - { type: gpsNoise, at: 5 min, for: 10 min, drones: [d-1, d-2], sigma: 10 m }\n',
   )
   t.equal(tl.at(2).sigmaM, 25, 'the first alone')
   t.equal(tl.at(7).sigmaM, 25, 'both: the larger sigma, whichever began last')
@@ -41,7 +42,7 @@ t.test('two overlapping gpsNoise windows on one drone: the end of the first leav
 t.test('a weaker gpsNoise that begins inside a stronger one does not lower it', async (t) => {
   const tl = timeline(
     '  - { type: gpsNoise, at: 0 min, for: 20 min, drones: [d-1], sigma: 30 m }\n' +
-    '  - { type: gpsNoise, at: 5 min, for: 5 min, drones: [d-1], sigma: 5 m }\n',
+      '  - { type: gpsNoise, at: 5 min, for: 5 min, drones: [d-1], sigma: 5 m }\n',
   )
   t.equal(tl.at(6).sigmaM, 30)
   t.equal(tl.at(11).sigmaM, 30, 'the inner window ended; the outer one still holds')
@@ -51,9 +52,9 @@ t.test('a weaker gpsNoise that begins inside a stronger one does not lower it', 
 t.test('overlapping gpsDropout and batteryDrain windows hold until the last of them ends', async (t) => {
   const tl = timeline(
     '  - { type: gpsDropout, at: 1 min, for: 4 min, drones: [d-1] }\n' +
-    '  - { type: gpsDropout, at: 3 min, for: 4 min, drones: [d-1] }\n' +
-    '  - { type: batteryDrain, at: 1 min, for: 4 min, drones: [d-1], factor: 3 }\n' +
-    '  - { type: batteryDrain, at: 3 min, for: 4 min, drones: [d-1], factor: 2 }\n',
+      '  - { type: gpsDropout, at: 3 min, for: 4 min, drones: [d-1] }\n' +
+      '  - { type: batteryDrain, at: 1 min, for: 4 min, drones: [d-1], factor: 3 }\n' +
+      '  - { type: batteryDrain, at: 3 min, for: 4 min, drones: [d-1], factor: 2 }\n',
   )
   t.match(tl.at(2), { held: true, drainExtra: 2 })
   t.match(tl.at(4), { held: true, drainExtra: 2 }, 'both: the faster drain')

@@ -53,7 +53,10 @@ t.test('nearest finds the great-circle nearest even when many items are nearer i
 
 t.test('nearest works across the antimeridian', async (t) => {
   // 0.002° of longitude at the equator is ~222 m, across the ±180° line.
-  const ix = indexOf([['across', 0, -179.999], ['same-side', 0, 179.9]])
+  const ix = indexOf([
+    ['across', 0, -179.999],
+    ['same-side', 0, 179.9],
+  ])
   const r = ix.nearest(0, 179.999, 1, all)
   t.same(ids(r), ['across'], `got ${r[0]?.item.id} at ${Math.round(r[0]?.distanceM ?? 0)} m`)
   t.same(ids(ix.within(0, 179.999, 1000)), ['across'], 'within 1 km')
@@ -75,11 +78,18 @@ t.test('nearest respects the filter and k', async (t) => {
   t.same(ids(ix.nearest(47.6, -122.33, 2, free)), ['b', 'd'])
   t.same(ids(ix.nearest(47.6, -122.33, 3, all)), ['a', 'b', 'c'])
   t.same(ix.nearest(47.6, -122.33, 0, all), [])
-  t.same(ix.nearest(47.6, -122.33, 3, () => false), [])
+  t.same(
+    ix.nearest(47.6, -122.33, 3, () => false),
+    [],
+  )
 })
 
 t.test('within respects the filter', async (t) => {
-  const ix = indexOf([['a', 47.6, -122.33, true], ['b', 47.601, -122.33], ['c', 47.602, -122.33, true]])
+  const ix = indexOf([
+    ['a', 47.6, -122.33, true],
+    ['b', 47.601, -122.33],
+    ['c', 47.602, -122.33, true],
+  ])
   t.same(ids(ix.within(47.6, -122.33, 1000, (i) => !i.busy)), ['b'])
   t.same(ids(ix.within(47.6, -122.33, 1000, (i) => i.busy)), ['a', 'c'])
 })
@@ -92,7 +102,10 @@ t.test('an empty index finds nothing', async (t) => {
 })
 
 t.test('moving an item (set twice) leaves exactly one entry, at the new place', async (t) => {
-  const ix = indexOf([['a', 47.6, -122.33], ['b', 47.61, -122.33]])
+  const ix = indexOf([
+    ['a', 47.6, -122.33],
+    ['b', 47.61, -122.33],
+  ])
   ix.set('a', 47.62, -122.33, { id: 'a', busy: false })
   t.equal(ix.size, 2)
   const r = ix.nearest(47.62, -122.33, 10, all)
@@ -105,7 +118,11 @@ t.test('setting an item at the same position replaces the item', async (t) => {
   const ix = indexOf([['a', 47.6, -122.33]])
   ix.set('a', 47.6, -122.33, { id: 'a', busy: true })
   t.equal(ix.size, 1)
-  t.same(ix.nearest(47.6, -122.33, 1, (i) => !i.busy), [], 'the filter sees the new item')
+  t.same(
+    ix.nearest(47.6, -122.33, 1, (i) => !i.busy),
+    [],
+    'the filter sees the new item',
+  )
   t.equal(ix.nearest(47.6, -122.33, 1, all)[0]?.item.busy, true)
 })
 
@@ -121,7 +138,10 @@ t.test('many moves keep the index consistent', async (t) => {
 })
 
 t.test('delete removes an item; deleting an unknown id is a no-op', async (t) => {
-  const ix = indexOf([['a', 47.6, -122.33], ['b', 47.601, -122.33]])
+  const ix = indexOf([
+    ['a', 47.6, -122.33],
+    ['b', 47.601, -122.33],
+  ])
   ix.delete('a')
   ix.delete('nope')
   t.equal(ix.size, 1)
@@ -152,7 +172,11 @@ t.test('within returns exactly the items inside the radius, nearest first', asyn
 t.test('within at high latitude includes items east and west inside the radius', async (t) => {
   // At 75°N the longitude box must be ~3.9 times wider than the latitude one.
   const d = 0.03 // ~863 m of longitude at 75°N
-  const ix = indexOf([['w', 75, 10 - d], ['e', 75, 10 + d], ['n', 75.0077, 10]])
+  const ix = indexOf([
+    ['w', 75, 10 - d],
+    ['e', 75, 10 + d],
+    ['n', 75.0077, 10],
+  ])
   const r = ix.within(75, 10, 900)
   t.same(ids(r).sort(), ['e', 'n', 'w'])
 })
@@ -160,7 +184,11 @@ t.test('within at high latitude includes items east and west inside the radius',
 t.test('nearest reaches no farther than maxM, at any latitude', async (t) => {
   for (const lat of [0, 47.6, 70]) {
     const east = (m: number): number => 10 + m / (111_195 * Math.cos((lat * Math.PI) / 180))
-    const ix = indexOf([['a', lat, east(900)], ['b', lat, east(1100)], ['c', lat + 1500 / 111_195, 10]])
+    const ix = indexOf([
+      ['a', lat, east(900)],
+      ['b', lat, east(1100)],
+      ['c', lat + 1500 / 111_195, 10],
+    ])
     t.same(ids(ix.nearest(lat, 10, 3, all, 1000)), ['a'], `at ${lat}°: only the point within 1 km`)
     t.same(ids(ix.nearest(lat, 10, 3, all, 2000)), ['a', 'b', 'c'], `at ${lat}°: all three within 2 km`)
   }

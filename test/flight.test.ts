@@ -45,8 +45,14 @@ interface Snap {
 
 function snap(f: FleetState, i: number): Snap {
   return {
-    state: droneState(f, i), lat: f.lat[i]!, lon: f.lon[i]!, alt: f.alt[i]!, speed: f.speed[i]!,
-    heading: f.heading[i]!, battery: f.battery[i]!, payload: f.payload[i]!,
+    state: droneState(f, i),
+    lat: f.lat[i]!,
+    lon: f.lon[i]!,
+    alt: f.alt[i]!,
+    speed: f.speed[i]!,
+    heading: f.heading[i]!,
+    battery: f.battery[i]!,
+    payload: f.payload[i]!,
   }
 }
 
@@ -75,9 +81,18 @@ t.test('a full mission: take off, pick up, deliver, return, land', async (t) => 
   t.equal(droneState(f, 0), 'takeoff', 'a ground drone given a mission takes off')
   const run = fly(f, 0, 1)
   t.same(phases(['takeoff', ...run.map((s) => s.state)]), [
-    'takeoff', 'cruise', 'landing', 'hover', // to the pickup, handle
-    'takeoff', 'cruise', 'landing', 'hover', // to the drop-off, release
-    'takeoff', 'returning', 'landing', 'idle', // home
+    'takeoff',
+    'cruise',
+    'landing',
+    'hover', // to the pickup, handle
+    'takeoff',
+    'cruise',
+    'landing',
+    'hover', // to the drop-off, release
+    'takeoff',
+    'returning',
+    'landing',
+    'idle', // home
   ])
   const last = run.at(-1)!
   t.equal(last.lat, DEPOT.lat)
@@ -92,9 +107,18 @@ t.test('takeoff climbs at the climb rate to cruise altitude', async (t) => {
   assignMission(f, 0, mission, CARGO, p)
   const run = fly(f, 0, 1)
   const climb = run.slice(0, run.findIndex((s) => s.state === 'cruise') + 1)
-  t.same(climb.map((s) => s.alt), [4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60])
-  t.ok(climb.every((s) => s.lat === DEPOT.lat && s.lon === DEPOT.lon), 'straight up')
-  t.ok(run.filter((s) => s.state === 'cruise' || s.state === 'returning').every((s) => s.alt === p.cruiseAltitudeM), 'cruises at cruise altitude')
+  t.same(
+    climb.map((s) => s.alt),
+    [4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60],
+  )
+  t.ok(
+    climb.every((s) => s.lat === DEPOT.lat && s.lon === DEPOT.lon),
+    'straight up',
+  )
+  t.ok(
+    run.filter((s) => s.state === 'cruise' || s.state === 'returning').every((s) => s.alt === p.cruiseAltitudeM),
+    'cruises at cruise altitude',
+  )
 })
 
 t.test('cruise closes on the target at cruise speed, heading for it', async (t) => {
@@ -110,8 +134,14 @@ t.test('cruise closes on the target at cruise speed, heading for it', async (t) 
   }
   t.ok(Math.abs(dist(toPickup.at(-1)!, PICKUP) - 7) < 0.01, 'the last cruise sample is 7 m short')
   // The first cruise sample is the step that finished the climb, at speed 0.
-  t.ok(toPickup.slice(1).every((s) => s.speed === p.cruiseSpeedMps), 'moving at cruise speed')
-  t.ok(toPickup.slice(1).every((s) => s.heading < 0.5 || s.heading > 359.5), 'heading north, at the pickup')
+  t.ok(
+    toPickup.slice(1).every((s) => s.speed === p.cruiseSpeedMps),
+    'moving at cruise speed',
+  )
+  t.ok(
+    toPickup.slice(1).every((s) => s.heading < 0.5 || s.heading > 359.5),
+    'heading north, at the pickup',
+  )
   const arrived = run.find((s) => s.state === 'landing')!
   t.equal(arrived.lat, PICKUP.lat, 'the arrival step puts it exactly on the pickup')
   t.equal(arrived.lon, PICKUP.lon)
@@ -123,11 +153,23 @@ t.test('landing descends at the climb rate onto the waypoint', async (t) => {
   assignMission(f, 0, mission, CARGO, p)
   const run = fly(f, 0, 1)
   const first = run.findIndex((s) => s.state === 'landing')
-  const landing = run.slice(first, run.findIndex((s, k) => k > first && s.state !== 'landing'))
-  t.same(landing.map((s) => s.alt), [60, 56, 52, 48, 44, 40, 36, 32, 28, 24, 20, 16, 12, 8, 4])
-  t.ok(landing.every((s) => dist(s, PICKUP) < 0.01), 'straight down onto the pickup')
+  const landing = run.slice(
+    first,
+    run.findIndex((s, k) => k > first && s.state !== 'landing'),
+  )
+  t.same(
+    landing.map((s) => s.alt),
+    [60, 56, 52, 48, 44, 40, 36, 32, 28, 24, 20, 16, 12, 8, 4],
+  )
+  t.ok(
+    landing.every((s) => dist(s, PICKUP) < 0.01),
+    'straight down onto the pickup',
+  )
   // The first landing sample is the step that flew the last metres.
-  t.ok(landing.slice(1).every((s) => s.speed === 0), 'no ground speed while descending')
+  t.ok(
+    landing.slice(1).every((s) => s.speed === 0),
+    'no ground speed while descending',
+  )
 })
 
 t.test('handling lasts handlingS in state hover; the cargo is loaded at the pickup and released at the drop-off', async (t) => {
@@ -139,10 +181,19 @@ t.test('handling lasts handlingS in state hover; the cargo is loaded at the pick
     const atDropoff = run.filter((s) => s.state === 'hover' && dist(s, DROPOFF) < 1)
     t.equal(atPickup.length * dt, p.handlingS, `dt ${dt}: ${atPickup.length} hover samples at the pickup`)
     t.equal(atDropoff.length * dt, p.handlingS, `dt ${dt}: ${atDropoff.length} hover samples at the drop-off`)
-    t.ok(atPickup.every((s) => s.payload === 0 && s.alt === 0 && s.speed === 0), 'empty while loading')
-    t.ok(atDropoff.every((s) => s.payload === CARGO), 'loaded while releasing')
+    t.ok(
+      atPickup.every((s) => s.payload === 0 && s.alt === 0 && s.speed === 0),
+      'empty while loading',
+    )
+    t.ok(
+      atDropoff.every((s) => s.payload === CARGO),
+      'loaded while releasing',
+    )
     t.ok(run.filter((s) => s.state === 'cruise' && s.payload > 0).length > 0, 'flies loaded to the drop-off')
-    t.ok(run.filter((s) => s.state === 'returning').every((s) => s.payload === 0), 'flies home empty')
+    t.ok(
+      run.filter((s) => s.state === 'returning').every((s) => s.payload === 0),
+      'flies home empty',
+    )
   }
 })
 
@@ -155,11 +206,14 @@ t.test('battery drains in flight, more per metre when loaded, at hover power whi
   let prev: Snap = { ...run[0]!, state: 'takeoff', battery: 1 }
   for (const s of run) {
     if (flying.has(prev.state)) t.ok(s.battery < prev.battery, `${prev.state}: ${s.battery} < ${prev.battery}`)
-    else if (prev.state === 'hover') t.ok(Math.abs((prev.battery - s.battery) * p.batteryWh - p.hoverW / 3600) < 1e-9, 'handling draws hover power')
+    else if (prev.state === 'hover')
+      t.ok(Math.abs((prev.battery - s.battery) * p.batteryWh - p.hoverW / 3600) < 1e-9, 'handling draws hover power')
     prev = s
   }
   const drain = (state: DroneState, loaded: boolean): number => {
-    const k = run.findIndex((s, j) => j > 0 && s.state === state && run[j - 1]!.state === state && run[j + 1]?.state === state && (s.payload > 0) === loaded)
+    const k = run.findIndex(
+      (s, j) => j > 0 && s.state === state && run[j - 1]!.state === state && run[j + 1]?.state === state && s.payload > 0 === loaded,
+    )
     return run[k - 1]!.battery - run[k]!.battery
   }
   const emptyWh = drain('cruise', false) * p.batteryWh
@@ -213,9 +267,21 @@ t.test('a drone on the ground at the pickup starts handling at once', async (t) 
   t.equal(f.alt[0], 0)
   const run = fly(f, 0, 1)
   t.same(phases(['hover', ...run.map((s) => s.state)]), [
-    'hover', 'takeoff', 'cruise', 'landing', 'hover', 'takeoff', 'returning', 'landing', 'idle',
+    'hover',
+    'takeoff',
+    'cruise',
+    'landing',
+    'hover',
+    'takeoff',
+    'returning',
+    'landing',
+    'idle',
   ])
-  t.equal(run.findIndex((s) => s.state === 'takeoff'), p.handlingS - 1, 'takes off after handlingS')
+  t.equal(
+    run.findIndex((s) => s.state === 'takeoff'),
+    p.handlingS - 1,
+    'takes off after handlingS',
+  )
   t.equal(run.find((s) => s.state === 'takeoff')?.payload, CARGO, 'with the package')
 
   // Just outside the arrival distance it has to fly there first.
@@ -297,7 +363,19 @@ t.test('drones in one FleetState do not disturb each other', async (t) => {
 
 t.test('sliceRanges splits [0, n) into contiguous, near-equal ranges covering each drone exactly once', async (t) => {
   const cases: Array<[n: number, parts: number]> = [
-    [0, 1], [0, 4], [1, 1], [1, 4], [2, 3], [5, 2], [7, 3], [10, 4], [10, 10], [10, 16], [100, 7], [1001, 8], [3, 0],
+    [0, 1],
+    [0, 4],
+    [1, 1],
+    [1, 4],
+    [2, 3],
+    [5, 2],
+    [7, 3],
+    [10, 4],
+    [10, 10],
+    [10, 16],
+    [100, 7],
+    [1001, 8],
+    [3, 0],
   ]
   for (const [n, parts] of cases) {
     const r = sliceRanges(n, parts)
@@ -305,10 +383,16 @@ t.test('sliceRanges splits [0, n) into contiguous, near-equal ranges covering ea
     t.equal(r.length, Math.max(1, Math.min(parts, n)), `${name}: ${r.length} ranges`)
     t.equal(r[0]?.[0], 0, `${name}: starts at 0`)
     t.equal(r.at(-1)?.[1], n, `${name}: ends at n`)
-    t.ok(r.every(([from, to], k) => to >= from && (k === 0 || from === r[k - 1]![1])), `${name}: contiguous, no overlap`)
+    t.ok(
+      r.every(([from, to], k) => to >= from && (k === 0 || from === r[k - 1]![1])),
+      `${name}: contiguous, no overlap`,
+    )
     const covered = new Array<number>(n).fill(0)
     for (const [from, to] of r) for (let i = from; i < to; i++) covered[i]!++
-    t.ok(covered.every((c) => c === 1), `${name}: every index exactly once`)
+    t.ok(
+      covered.every((c) => c === 1),
+      `${name}: every index exactly once`,
+    )
     const sizes = r.map(([from, to]) => to - from)
     if (n > 0) t.ok(Math.max(...sizes) - Math.min(...sizes) <= 1 && Math.min(...sizes) >= 1, `${name}: sizes ${sizes.join(',')}`)
   }

@@ -8,23 +8,43 @@ t.test('a request into a no-fly zone is refused at ingestion, naming the point a
   t.teardown(() => service.close())
   const api = service.gateway.httpUrl
   const headers = { authorization: 'Bearer test-key', 'content-type': 'application/json' }
-  const polygon = [{ lat: 47.62, lon: -122.34 }, { lat: 47.62, lon: -122.32 }, { lat: 47.63, lon: -122.32 }, { lat: 47.63, lon: -122.34 }]
-  const added = await fetch(`${api}/v1/zones`, { method: 'POST', headers, body: JSON.stringify({ id: 'stadium', name: 'Stadium', polygon }) })
+  const polygon = [
+    { lat: 47.62, lon: -122.34 },
+    { lat: 47.62, lon: -122.32 },
+    { lat: 47.63, lon: -122.32 },
+    { lat: 47.63, lon: -122.34 },
+  ]
+  const added = await fetch(`${api}/v1/zones`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ id: 'stadium', name: 'Stadium', polygon }),
+  })
   t.equal(added.status, 202)
-  await until(async () => ((await fetch(`${api}/v1/zones/stadium`, { headers })).status === 200 ? true : undefined), 5000, 'the engine to hold the zone')
+  await until(
+    async () => ((await fetch(`${api}/v1/zones/stadium`, { headers })).status === 200 ? true : undefined),
+    5000,
+    'the engine to hold the zone',
+  )
 
   const inside = { lat: 47.625, lon: -122.33 }
   const res = await fetch(`${api}/v1/deliveries`, {
-    method: 'POST', headers, body: JSON.stringify({ pickup: { lat: 47.61, lon: -122.33 }, dropoff: inside, weightKg: 1 }),
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ pickup: { lat: 47.61, lon: -122.33 }, dropoff: inside, weightKg: 1 }),
   })
   t.equal(res.status, 422)
   const problem = (await res.json()) as { code: string; errors: Array<{ field: string; message: string }> }
   t.equal(problem.code, 'DF_REQUEST_INVALID')
-  t.same(problem.errors.map((e) => e.field), ['/dropoff'])
+  t.same(
+    problem.errors.map((e) => e.field),
+    ['/dropoff'],
+  )
   t.match(problem.errors[0]!.message, /no-fly zone "Stadium"/)
 
   const outside = await fetch(`${api}/v1/deliveries`, {
-    method: 'POST', headers, body: JSON.stringify({ pickup: { lat: 47.61, lon: -122.33 }, dropoff: { lat: 47.605, lon: -122.33 }, weightKg: 1 }),
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ pickup: { lat: 47.61, lon: -122.33 }, dropoff: { lat: 47.605, lon: -122.33 }, weightKg: 1 }),
   })
   t.equal(outside.status, 202, 'a request outside every zone is accepted')
   const { id } = (await outside.json()) as { id: string }
@@ -44,7 +64,11 @@ t.test('GET /v1/drones pages by id', async (t) => {
   }
   const api = service.gateway.httpUrl
   const headers = { authorization: 'Bearer test-key' }
-  await until(async () => ((await (await fetch(`${api}/v1/drones`, { headers })).json()) as { items: unknown[] }).items.length === 5 || undefined, 5000, 'five drones')
+  await until(
+    async () => ((await (await fetch(`${api}/v1/drones`, { headers })).json()) as { items: unknown[] }).items.length === 5 || undefined,
+    5000,
+    'five drones',
+  )
   const seen: string[] = []
   let cursor: string | null = null
   let pages = 0

@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 import { connectAsync, type MqttClient } from 'mqtt'
 import t from 'tap'
 import type { EngineView } from '../gateway/EngineView.js'
-import { startEmbeddedBroker } from '../gateway/embeddedBroker.js'
+import { startEmbeddedBroker } from '../broker/embeddedBroker.js'
 import { startGateway, type Gateway } from '../gateway/startGateway.js'
 import { decodeRequest, type DeliveryRequest } from '../protocol/requests.js'
 import { topics } from '../protocol/topics.js'
@@ -12,8 +12,32 @@ import type { DroneView, EngineStats } from '../protocol/views.js'
 const T = topics()
 const secret = Buffer.from('rest test secret')
 const drones: DroneView[] = [
-  { id: 'd-1', lat: 47.61, lon: -122.33, alt: 0, speed: 0, heading: 0, battery: 0.9, state: 'idle', seq: 4, lastSeen: 1_763_700_000_000, deliveryId: null },
-  { id: 'd-2', lat: 47.7, lon: -122.3, alt: 60, speed: 15, heading: 90, battery: 0.6, state: 'cruise', seq: 9, lastSeen: 1_763_700_000_000, deliveryId: 'del-x' },
+  {
+    id: 'd-1',
+    lat: 47.61,
+    lon: -122.33,
+    alt: 0,
+    speed: 0,
+    heading: 0,
+    battery: 0.9,
+    state: 'idle',
+    seq: 4,
+    lastSeen: 1_763_700_000_000,
+    deliveryId: null,
+  },
+  {
+    id: 'd-2',
+    lat: 47.7,
+    lon: -122.3,
+    alt: 60,
+    speed: 15,
+    heading: 90,
+    battery: 0.6,
+    state: 'cruise',
+    seq: 9,
+    lastSeen: 1_763_700_000_000,
+    deliveryId: 'del-x',
+  },
 ]
 const stats: EngineStats = {
   telemetryReceived: 42,
@@ -78,7 +102,15 @@ t.test('POST /v1/deliveries accepts, publishes CreateDelivery and an immediate G
 
   const got = await fetch(`${gw.httpUrl}/v1/deliveries/${body.id}`)
   t.equal(got.status, 200)
-  t.match(await got.json(), { id: body.id, status: 'Created', pickup: good.pickup, dropoff: good.dropoff, weightKg: 1.2, droneId: null, history: [] })
+  t.match(await got.json(), {
+    id: body.id,
+    status: 'Created',
+    pickup: good.pickup,
+    dropoff: good.dropoff,
+    weightKg: 1.2,
+    droneId: null,
+    history: [],
+  })
 })
 
 t.test('a deadline in ms since the epoch is passed through', async (t) => {
@@ -123,7 +155,11 @@ t.test('malformed JSON is a 400 problem and the service keeps answering', async 
     t.equal(res.status, 400, JSON.stringify(raw))
     t.match(await res.json(), { status: 400, code: 'DF_REQUEST_INVALID' })
   }
-  const notJson = await fetch(`${gw.httpUrl}/v1/deliveries`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<a/>' })
+  const notJson = await fetch(`${gw.httpUrl}/v1/deliveries`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/xml' },
+    body: '<a/>',
+  })
   t.equal(notJson.status, 415)
   t.match(await notJson.json(), { status: 415, code: 'DF_REQUEST_INVALID' })
   t.equal((await fetch(`${gw.httpUrl}/healthz`)).status, 200)
@@ -175,8 +211,13 @@ t.test('drones come from the engine view', async (t) => {
   t.equal(missing.status, 404)
   t.match(await missing.json(), { code: 'DF_NOT_FOUND' })
 
-  const near = (await (await fetch(`${gw.httpUrl}/v1/drones?near=47.61,-122.33&radius=500`)).json()) as { items: Array<{ id: string; distanceM: number }> }
-  t.same(near.items.map((d) => [d.id, d.distanceM]), [['d-1', 0]])
+  const near = (await (await fetch(`${gw.httpUrl}/v1/drones?near=47.61,-122.33&radius=500`)).json()) as {
+    items: Array<{ id: string; distanceM: number }>
+  }
+  t.same(
+    near.items.map((d) => [d.id, d.distanceM]),
+    [['d-1', 0]],
+  )
   const bad = await fetch(`${gw.httpUrl}/v1/drones?near=95,0`)
   t.equal(bad.status, 400)
   t.match(await bad.json(), { errors: [{ field: '/near', value: '95,0' }] })
@@ -202,14 +243,24 @@ t.test('healthz, readyz and metrics', async (t) => {
     t.ok(text.split('\n').includes(line), line)
   }
   t.match(text, /^dronefleet_deliveries_accepted_total [1-9]\d*$/m)
-  t.match(text, /^dronefleet_process_cpu_user_seconds_total /m, 'default metrics carry the prefix')
+  t.match(text, /^process_cpu_user_seconds_total /m, 'default metrics keep their stock names')
+  t.notMatch(text, /^dronefleet_process_/m, 'and no prefixed copy')
   t.match(text, /^dronefleet_http_requests_total\{route="\/v1\/deliveries",status="202"\} [1-9]/m)
 })
 
 t.test('with an API key, operator routes need it and health routes do not', async (t) => {
   const client = await connectAsync(broker.url)
   clients.push(client)
-  const g = await startGateway({ mqtt: client, topics: T, engine, httpPort: 0, wsPort: 0, apiKey: 'sesame', trackingSecret: secret, logger: false })
+  const g = await startGateway({
+    mqtt: client,
+    topics: T,
+    engine,
+    httpPort: 0,
+    wsPort: 0,
+    apiKey: 'sesame',
+    trackingSecret: secret,
+    logger: false,
+  })
   gateways.push(g)
   const none = await post(good, {}, g.httpUrl)
   t.equal(none.status, 401)
@@ -226,7 +277,16 @@ t.test('with an API key, operator routes need it and health routes do not', asyn
 
 t.test('without a broker connection: 503 with Retry-After, readyz says why', async (t) => {
   const client = await connectAsync(broker.url, { reconnectPeriod: 0 })
-  const g = await startGateway({ mqtt: client, topics: T, engine, httpPort: 0, wsPort: 0, apiKey: null, trackingSecret: secret, logger: false })
+  const g = await startGateway({
+    mqtt: client,
+    topics: T,
+    engine,
+    httpPort: 0,
+    wsPort: 0,
+    apiKey: null,
+    trackingSecret: secret,
+    logger: false,
+  })
   gateways.push(g)
   await client.endAsync()
   const res = await post(good, {}, g.httpUrl)

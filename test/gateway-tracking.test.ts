@@ -2,7 +2,7 @@ import { connectAsync } from 'mqtt'
 import t from 'tap'
 import WebSocket from 'ws'
 import type { EngineView } from '../gateway/EngineView.js'
-import { startEmbeddedBroker } from '../gateway/embeddedBroker.js'
+import { startEmbeddedBroker } from '../broker/embeddedBroker.js'
 import { startGateway } from '../gateway/startGateway.js'
 import { signTrackingToken } from '../gateway/trackingToken.js'
 import type { DeliveryEvent } from '../protocol/events.js'
@@ -28,7 +28,15 @@ const engine: EngineView = {
 const broker = await startEmbeddedBroker({ port: 0 })
 const mqtt = await connectAsync(broker.url)
 const gw = await startGateway({
-  mqtt, topics: T, engine, httpPort: 0, wsPort: 0, apiKey: null, trackingSecret: secret, logger: false, now: () => clock.now,
+  mqtt,
+  topics: T,
+  engine,
+  httpPort: 0,
+  wsPort: 0,
+  apiKey: null,
+  trackingSecret: secret,
+  logger: false,
+  now: () => clock.now,
 })
 // Publishes what the engine would.
 const eng = await connectAsync(broker.url)
@@ -117,13 +125,28 @@ t.test('a tracking client gets a snapshot, tracking, status, and a clean close',
   t.match(snapshot, { type: 'snapshot', delivery: { id: d.id, status: 'Created', droneId: null, position: null } })
   t.equal(await wsClients(), 1)
 
-  const assigned: DeliveryEvent = { type: 'DroneAssigned', deliveryId: d.id, ts: clock.now, droneId: 'd-7', eta: { at: clock.now + 600_000, p10: clock.now + 540_000, p90: clock.now + 700_000 } }
+  const assigned: DeliveryEvent = {
+    type: 'DroneAssigned',
+    deliveryId: d.id,
+    ts: clock.now,
+    droneId: 'd-7',
+    eta: { at: clock.now + 600_000, p10: clock.now + 540_000, p90: clock.now + 700_000 },
+  }
   await publish(T.deliveryEvents(d.id), assigned)
   t.same(await client.next(), { type: 'status', deliveryId: d.id, status: 'HeadedToPickup', event: assigned })
 
   const tracking: TrackingMessage = {
-    type: 'tracking', deliveryId: d.id, droneId: 'd-7', ts: clock.now + 1000, position: { lat: 47.611, lon: -122.331, alt: 60 },
-    speed: 15, heading: 270, battery: 0.8, droneState: 'cruise', status: 'HeadedToPickup', eta: { at: clock.now + 590_000, p10: clock.now + 560_000, p90: clock.now + 650_000 },
+    type: 'tracking',
+    deliveryId: d.id,
+    droneId: 'd-7',
+    ts: clock.now + 1000,
+    position: { lat: 47.611, lon: -122.331, alt: 60 },
+    speed: 15,
+    heading: 270,
+    battery: 0.8,
+    droneState: 'cruise',
+    status: 'HeadedToPickup',
+    eta: { at: clock.now + 590_000, p10: clock.now + 560_000, p90: clock.now + 650_000 },
   }
   await publish(T.tracking(d.id), tracking)
   t.same(await client.next(), tracking)

@@ -4,12 +4,13 @@ import { connectAsync, type MqttClient } from 'mqtt'
 import t from 'tap'
 import WebSocket from 'ws'
 import type { EngineView } from '../gateway/EngineView.js'
-import { startEmbeddedBroker } from '../gateway/embeddedBroker.js'
+import { startEmbeddedBroker } from '../broker/embeddedBroker.js'
 import type { FleetMessage } from '../gateway/fleetSocket.js'
 import { startGateway, type Gateway, type GatewayOptions } from '../gateway/startGateway.js'
 import { topics } from '../protocol/topics.js'
 import type { TrackingMessage } from '../protocol/tracking.js'
 import type { DroneView, EngineStats } from '../protocol/views.js'
+import { until } from './helpers/until.js'
 
 // Slow clients, heartbeats and the fleet stream, over real sockets.
 
@@ -17,7 +18,19 @@ const T = topics()
 const secret = Buffer.from('websocket test secret')
 const drones: DroneView[] = [
   { id: 'd-1', lat: 47.61, lon: -122.33, alt: 0, speed: 0, heading: 0, battery: 0.9, state: 'idle', seq: 1, lastSeen: 1, deliveryId: null },
-  { id: 'd-2', lat: 47.7, lon: -122.3, alt: 60, speed: 15, heading: 90, battery: 0.6, state: 'cruise', seq: 1, lastSeen: 1, deliveryId: 'del-x' },
+  {
+    id: 'd-2',
+    lat: 47.7,
+    lon: -122.3,
+    alt: 60,
+    speed: 15,
+    heading: 90,
+    battery: 0.6,
+    state: 'cruise',
+    seq: 1,
+    lastSeen: 1,
+    deliveryId: 'del-x',
+  },
 ]
 const stats = {} as EngineStats
 const engine: EngineView = { drones: () => drones, drone: (id) => drones.find((d) => d.id === id), stats: () => stats }
@@ -35,7 +48,17 @@ t.teardown(async () => {
 async function gateway(extra: Partial<GatewayOptions> = {}): Promise<Gateway> {
   const mqtt = await connectAsync(broker.url)
   clients.push(mqtt)
-  const g = await startGateway({ mqtt, topics: T, engine, httpPort: 0, wsPort: 0, apiKey: null, trackingSecret: secret, logger: false, ...extra })
+  const g = await startGateway({
+    mqtt,
+    topics: T,
+    engine,
+    httpPort: 0,
+    wsPort: 0,
+    apiKey: null,
+    trackingSecret: secret,
+    logger: false,
+    ...extra,
+  })
   gateways.push(g)
   return g
 }
@@ -51,16 +74,28 @@ const metric = async (g: Gateway, name: string): Promise<number> => (await g.met
 
 function tracking(id: string, i: number, pad: string): TrackingMessage & { pad: string } {
   return {
-    type: 'tracking', deliveryId: id, droneId: 'd-1', ts: 1_000_000 + i, position: { lat: 47.61 + i * 1e-6, lon: -122.33, alt: 60 },
-    speed: 15, heading: 90, battery: 0.8, droneState: 'cruise', status: 'HeadedToPickup', eta: { at: 2e6, p10: 1.9e6, p90: 2.1e6 }, pad,
+    type: 'tracking',
+    deliveryId: id,
+    droneId: 'd-1',
+    ts: 1_000_000 + i,
+    position: { lat: 47.61 + i * 1e-6, lon: -122.33, alt: 60 },
+    speed: 15,
+    heading: 90,
+    battery: 0.8,
+    droneState: 'cruise',
+    status: 'HeadedToPickup',
+    eta: { at: 2e6, p10: 1.9e6, p90: 2.1e6 },
+    pad,
   }
 }
 
 /** A WebSocket client that completes the handshake and then stops reading: the slowest client there is. */
 async function stalledClient(port: number, path: string): Promise<Socket> {
   const sock = tcpConnect(port, '127.0.0.1')
-  sock.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`)
+  sock.write(
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  )
   await new Promise<void>((resolve, reject) => {
     sock.once('data', (d) => (d.toString().startsWith('HTTP/1.1 101') ? resolve() : reject(new Error(d.toString()))))
     sock.once('error', reject)
@@ -90,17 +125,25 @@ t.test('a slow client gets the latest state, bounded, and does not delay a fast 
     got.push(m.ts)
     if (m.ts === 1_000_000 + N - 1) lastArrived()
   })
+  const snapshot = new Promise((resolve) => fast.once('message', resolve))
   await new Promise((resolve) => fast.once('open', resolve))
-  await new Promise((r) => setTimeout(r, 50)) // both subscribed
+  // Both subscribed: the gateway has opened both sockets (it subscribes a socket to its delivery as it sends the snapshot).
+  await snapshot
+  await until(async () => ((await metric(g, 'dronefleet_ws_clients')) === 2 ? true : undefined), 10_000, 'both tracking sockets open')
 
   for (let i = 0; i < N; i++) {
     eng.publish(T.tracking(d.id), JSON.stringify(tracking(d.id, i, pad)), { qos: 0 })
-    if (i % 50 === 49) await new Promise((r) => setTimeout(r, 2))
+    // Paced by the fast client, not by a clock: it stays within ~400 KB of the newest message, under the 1 MB coalescing bound
+    // however busy the machine, while the stalled one falls behind without bound.
+    if (i % 50 === 49) await until(() => (got.length >= i - 100 ? true : undefined), 10_000, 'the fast client to keep up')
   }
   await last
   t.equal(slow.isPaused(), true, 'the fast client got the last message while the slow one was still not reading')
   t.equal(got.length, N, 'the fast client got every message')
-  t.ok(got.every((ts, i) => ts === 1_000_000 + i), 'in order')
+  t.ok(
+    got.every((ts, i) => ts === 1_000_000 + i),
+    'in order',
+  )
   const skipped = await metric(g, 'dronefleet_ws_tracking_skipped_total')
   t.ok(skipped > 0, `the slow client's backlog was coalesced (${skipped} superseded messages never queued)`)
 
@@ -117,7 +160,10 @@ t.test('a slow client gets the latest state, bounded, and does not delay a fast 
     slow.resume()
   })
   const total = N * JSON.stringify(tracking(d.id, 0, pad)).length
-  t.ok(bytes < total / 2, `the slow client received ${(bytes / 1e6).toFixed(1)} MB of ${(total / 1e6).toFixed(1)} MB, ending with the newest message`)
+  t.ok(
+    bytes < total / 2,
+    `the slow client received ${(bytes / 1e6).toFixed(1)} MB of ${(total / 1e6).toFixed(1)} MB, ending with the newest message`,
+  )
 })
 
 t.test('heartbeats: clients are pinged, and one that never answers is closed', async (t) => {
@@ -164,7 +210,17 @@ t.test('/v1/fleet streams every drone at a bounded rate, with the API key', asyn
   t.teardown(() => ws.terminate())
   ws.on('message', (data) => frames.push({ at: Date.now(), msg: JSON.parse(data.toString()) as FleetMessage }))
   while (frames.length === 0) await new Promise((r) => setTimeout(r, 10))
-  t.match(frames[0]?.msg, { type: 'fleet', drones: [{ id: 'd-1', lat: 47.61, state: 'idle' }, { id: 'd-2', deliveryId: 'del-x' }] }, 'a frame at once on connect')
+  t.match(
+    frames[0]?.msg,
+    {
+      type: 'fleet',
+      drones: [
+        { id: 'd-1', lat: 47.61, state: 'idle' },
+        { id: 'd-2', deliveryId: 'del-x' },
+      ],
+    },
+    'a frame at once on connect',
+  )
   t.equal(await metric(g, 'dronefleet_ws_fleet_clients'), 1)
 
   const byQuery = new WebSocket(`${url}?apiKey=fleet-key`)

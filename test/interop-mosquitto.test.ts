@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import mqtt from 'mqtt'
 import t from 'tap'
 import type { DroneView } from '../protocol/views.js'
@@ -10,8 +12,27 @@ t.test('serve on the Mosquitto broker takes telemetry from a plain MQTT client',
   if (!(await requireMosquitto(t))) return
   // A prefix of our own, so parallel runs on the shared broker do not meet.
   const prefix = `dronefleet-test-${randomBytes(4).toString('hex')}/v1`
-  const serve = spawnCli(['serve', '--broker', MOSQUITTO_URL, '--http-port', '0', '--ws-port', '0', '--api-key', 'k', '--prefix', prefix], { DRONEFLEET_LOG: 'warn' })
-  t.teardown(() => { serve.child.kill('SIGKILL') })
+  const serve = spawnCli(
+    [
+      'serve',
+      '--data',
+      join(tmpdir(), `dronefleet-interop-${randomBytes(4).toString('hex')}`),
+      '--broker',
+      MOSQUITTO_URL,
+      '--http-port',
+      '0',
+      '--ws-port',
+      '0',
+      '--api-key',
+      'k',
+      '--prefix',
+      prefix,
+    ],
+    { DRONEFLEET_LOG: 'warn' },
+  )
+  t.teardown(() => {
+    serve.child.kill('SIGKILL')
+  })
   const api = (await serve.waitFor(/http\s+(http:\/\/\S+)/))[1]!
   const headers = { authorization: 'Bearer k' }
 
@@ -19,7 +40,18 @@ t.test('serve on the Mosquitto broker takes telemetry from a plain MQTT client',
   t.teardown(() => client.endAsync())
   const ts = Date.now()
   const sample = (id: string, seq: number, lat: number) =>
-    JSON.stringify({ droneId: id, seq, ts: ts + seq * 1000, lat, lon: -122.33, alt: 60, speed: 12, heading: 90, battery: 0.9, state: 'cruise' })
+    JSON.stringify({
+      droneId: id,
+      seq,
+      ts: ts + seq * 1000,
+      lat,
+      lon: -122.33,
+      alt: 60,
+      speed: 12,
+      heading: 90,
+      battery: 0.9,
+      state: 'cruise',
+    })
   // Bad telemetry first: it must be counted and must not stop the service.
   await client.publishAsync(`${prefix}/telemetry/x-1`, 'not json')
   await client.publishAsync(`${prefix}/telemetry/x-1`, sample('x-1', 1, 91))
@@ -29,11 +61,15 @@ t.test('serve on the Mosquitto broker takes telemetry from a plain MQTT client',
     await client.publishAsync(`${prefix}/telemetry/${id}`, sample(id, 1, 47.6 + i / 100), { qos: 1 })
   }
 
-  const drones = await until(async () => {
-    const res = await fetch(`${api}/v1/drones`, { headers })
-    const body = (await res.json()) as { items: DroneView[] }
-    return body.items.length >= 3 ? body.items : undefined
-  }, 10_000, 'three drones in GET /v1/drones')
+  const drones = await until(
+    async () => {
+      const res = await fetch(`${api}/v1/drones`, { headers })
+      const body = (await res.json()) as { items: DroneView[] }
+      return body.items.length >= 3 ? body.items : undefined
+    },
+    10_000,
+    'three drones in GET /v1/drones',
+  )
   t.same(drones.map((d) => d.id).sort(), ['m-1', 'm-2', 'm-3'], 'exactly the valid drones, none of the rejected ones')
   const m2 = drones.find((d) => d.id === 'm-2')!
   t.match(m2, { lat: 47.61, lon: -122.33, alt: 60, battery: 0.9, state: 'cruise', seq: 1 })

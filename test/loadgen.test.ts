@@ -56,11 +56,21 @@ t.test('latency percentiles and the per-second series', async (t) => {
 t.test('thresholds parse units and fail naming metric, limit and value', async (t) => {
   const known = ['p99', 'loss', 'lossRate', 'ratio']
   const th = ['p99<25ms', 'loss==0', 'lossRate<=0.1%', 'ratio>=0.9'].map((x) => parseThreshold(x, known))
-  t.same(th.map((x) => x.limit), [25, 0, 0.001, 0.9])
+  t.same(
+    th.map((x) => x.limit),
+    [25, 0, 0.001, 0.9],
+  )
   const r = checkThresholds(th, { p99: 30, loss: 0, lossRate: 0, ratio: 0.95 })
-  t.same(r.map((x) => x.ok), [false, true, true, true])
+  t.same(
+    r.map((x) => x.ok),
+    [false, true, true, true],
+  )
   t.equal(r[0]!.actual, 30)
   t.throws(() => parseThreshold('p42<1ms', known), /unknown metric "p42"/)
   t.throws(() => parseThreshold('p99 < fast', known), /must look like/)
-  t.same(checkThresholds([parseThreshold('ratio>=1', known)], {}).map((x) => x.ok), [false], 'a missing figure fails')
+  t.same(
+    checkThresholds([parseThreshold('ratio>=1', known)], {}).map((x) => x.ok),
+    [false],
+    'a missing figure fails',
+  )
 })

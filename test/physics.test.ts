@@ -2,7 +2,7 @@ import t from 'tap'
 import { haversineM, type LatLon } from '../protocol/geo.js'
 import { airWhPerKm, cruiseEnergyWh, DEFAULT_PROFILE, type DroneProfile } from '../protocol/profile.js'
 import { assignMission, droneState, stepDrone, type Waypoint } from '../sim/flight.js'
-import { FleetState, Phase, WaypointKind } from '../sim/FleetState.js'
+import { type FleetState, Phase, WaypointKind } from '../sim/FleetState.js'
 import { planMission, refusalReason } from '../sim/missionPlan.js'
 import { CALM, windTriangle, type Wind } from '../sim/wind.js'
 import { offset } from './helpers/offset.js'
@@ -70,7 +70,7 @@ t.test('in a headwind the drone is slower over the ground and pays more per metr
   t.ok(Math.abs(still.odoM[0]! - 3000) < 0.01 && Math.abs(windy.odoM[0]! - 3000) < 0.01, 'the odometer counts ground metres')
 })
 
-t.test('in a crosswind it tracks straight to the target at the triangle\'s ground speed', async (t) => {
+t.test("in a crosswind it tracks straight to the target at the triangle's ground speed", async (t) => {
   const f = grounded()
   const target = offset(DEPOT, 2000, 0)
   assignMission(f, 0, [{ ...target, kind: WaypointKind.Depot }], 0, p)
@@ -96,7 +96,10 @@ t.test('the mission plan is what the flight costs, in still air and in wind', as
     assignMission(f, 0, mission, 1.5, p)
     const steps = flyHome(f, p, wind)
     // Whole-second steps round each vertical phase and handling; the plan is exact.
-    t.ok(Math.abs(f.usedWh[0]! - plan.energyWh) / plan.energyWh < 0.01, `wind ${wind.speedMps} m/s: flew ${f.usedWh[0]!.toFixed(2)} Wh, planned ${plan.energyWh.toFixed(2)} Wh`)
+    t.ok(
+      Math.abs(f.usedWh[0]! - plan.energyWh) / plan.energyWh < 0.01,
+      `wind ${wind.speedMps} m/s: flew ${f.usedWh[0]!.toFixed(2)} Wh, planned ${plan.energyWh.toFixed(2)} Wh`,
+    )
     t.ok(Math.abs(steps - plan.durationS) <= 8, `took ${steps} s, planned ${plan.durationS.toFixed(1)} s`)
     t.ok(Math.abs(f.odoM[0]! - plan.distanceM) < 1, 'distance as planned')
     t.equal(f.missionWh[0], f.usedWh[0], 'mission counters follow the mission')

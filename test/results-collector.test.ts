@@ -1,22 +1,48 @@
 import t from 'tap'
 import type { DeliveryEvent } from '../protocol/events.js'
-import { checkExpectations } from '../sim/checkExpectations.js'
+import { checkExpectations } from '../sim/report/checkExpectations.js'
 import type { DemandArrival } from '../sim/demand.js'
-import { ResultsCollector } from '../sim/ResultsCollector.js'
-import type { Expectation } from '../sim/Scenario.js'
-import { formatFigure, NO_DATA_WHEN, SUMMARY_FIGURES, type Summary } from '../sim/summaryFigures.js'
+import { ResultsCollector } from '../sim/report/ResultsCollector.js'
+import type { Expectation } from '../sim/scenario/Scenario.js'
+import { formatFigure, NO_DATA_WHEN, SUMMARY_FIGURES, type Summary } from '../sim/report/summaryFigures.js'
 
 const T0 = 1_763_700_000_000
 const S = 1000
 
 function arrival(atS: number, deadlineS = 600): DemandArrival {
-  return { at: T0 + atS * S, pickup: { lat: 47.6, lon: -122.33 }, dropoff: { lat: 47.62, lon: -122.31 }, weightKg: 1, deadline: T0 + (atS + deadlineS) * S }
+  return {
+    at: T0 + atS * S,
+    pickup: { lat: 47.6, lon: -122.33 },
+    dropoff: { lat: 47.62, lon: -122.31 },
+    weightKg: 1,
+    deadline: T0 + (atS + deadlineS) * S,
+  }
 }
 
-const eta = (atS: number): { at: number; p10: number; p90: number } => ({ at: T0 + atS * S, p10: T0 + (atS - 20) * S, p90: T0 + (atS + 40) * S })
-const assigned = (id: string, atS: number, droneId: string, etaS: number): DeliveryEvent => ({ type: 'DroneAssigned', deliveryId: id, ts: T0 + atS * S, droneId, eta: eta(etaS) })
-const picked = (id: string, atS: number, droneId: string): DeliveryEvent => ({ type: 'PackagePickedUp', deliveryId: id, ts: T0 + atS * S, droneId })
-const completed = (id: string, atS: number, droneId: string): DeliveryEvent => ({ type: 'DeliveryCompleted', deliveryId: id, ts: T0 + atS * S, droneId })
+const eta = (atS: number): { at: number; p10: number; p90: number } => ({
+  at: T0 + atS * S,
+  p10: T0 + (atS - 20) * S,
+  p90: T0 + (atS + 40) * S,
+})
+const assigned = (id: string, atS: number, droneId: string, etaS: number): DeliveryEvent => ({
+  type: 'DroneAssigned',
+  deliveryId: id,
+  ts: T0 + atS * S,
+  droneId,
+  eta: eta(etaS),
+})
+const picked = (id: string, atS: number, droneId: string): DeliveryEvent => ({
+  type: 'PackagePickedUp',
+  deliveryId: id,
+  ts: T0 + atS * S,
+  droneId,
+})
+const completed = (id: string, atS: number, droneId: string): DeliveryEvent => ({
+  type: 'DeliveryCompleted',
+  deliveryId: id,
+  ts: T0 + atS * S,
+  droneId,
+})
 
 /**
  * Four requests: one on time, one late, one failed, one cancelled.
@@ -30,7 +56,15 @@ function collected(): ResultsCollector {
   c.requested('failed', arrival(120))
   c.requested('cancelled', arrival(180))
   const events: DeliveryEvent[] = [
-    { type: 'DeliveryCreated', deliveryId: 'on-time', ts: T0, pickup: { lat: 0, lon: 0 }, dropoff: { lat: 0, lon: 0 }, weightKg: 1, deadline: null },
+    {
+      type: 'DeliveryCreated',
+      deliveryId: 'on-time',
+      ts: T0,
+      pickup: { lat: 0, lon: 0 },
+      dropoff: { lat: 0, lon: 0 },
+      weightKg: 1,
+      deadline: null,
+    },
     assigned('on-time', 10, 'd-1', 300),
     assigned('late', 70, 'd-2', 800),
     picked('on-time', 100, 'd-1'),
@@ -65,10 +99,21 @@ t.test('per-delivery results record status, drone, times, ETA and reason', async
   const byId = new Map(['on-time', 'late', 'failed', 'cancelled'].map((id) => [id, c.get(id)]))
   t.same(c.deliveries(), [...byId.values()], 'in request order, other deliveries ignored')
   t.equal(c.get('someone-elses'), undefined)
-  t.same(c.deliveries().map((r) => r.request), [1, 2, 3, 4])
+  t.same(
+    c.deliveries().map((r) => r.request),
+    [1, 2, 3, 4],
+  )
   t.match(byId.get('on-time'), {
-    status: 'Completed', droneId: 'd-1', requestedAt: T0, deadline: T0 + 600 * S, assignedAt: T0 + 10 * S,
-    pickedUpAt: T0 + 100 * S, completedAt: T0 + 280 * S, etaAtAssignment: T0 + 300 * S, onTime: true, reason: null,
+    status: 'Completed',
+    droneId: 'd-1',
+    requestedAt: T0,
+    deadline: T0 + 600 * S,
+    assignedAt: T0 + 10 * S,
+    pickedUpAt: T0 + 100 * S,
+    completedAt: T0 + 280 * S,
+    etaAtAssignment: T0 + 300 * S,
+    onTime: true,
+    reason: null,
   })
   t.match(byId.get('late'), { status: 'Completed', onTime: false, completedAt: T0 + 900 * S })
   t.match(byId.get('failed'), { status: 'Failed', onTime: false, completedAt: null, reason: 'no drone could take it before its deadline' })
@@ -104,10 +149,21 @@ t.test('a reassignment changes the drone but keeps the first assignment time and
 
 t.test('an empty run counts zeros and has no data (null) for every ratio, mean and percentile', async (t) => {
   const s = new ResultsCollector().summary()
-  t.same(Object.keys(s).sort(), Object.keys(SUMMARY_FIGURES).filter((k) => k !== 'realTimeFactor' && k !== 'samplesPerS').sort())
-  const nulls = Object.entries(s).filter(([, v]) => v === null).map(([k]) => k).sort()
+  t.same(
+    Object.keys(s).sort(),
+    Object.keys(SUMMARY_FIGURES)
+      .filter((k) => k !== 'realTimeFactor' && k !== 'samplesPerS')
+      .sort(),
+  )
+  const nulls = Object.entries(s)
+    .filter(([, v]) => v === null)
+    .map(([k]) => k)
+    .sort()
   t.same(nulls, Object.keys(NO_DATA_WHEN).sort(), 'exactly the figures over a set that can be empty')
-  t.ok(Object.entries(s).every(([k, v]) => k in NO_DATA_WHEN || v === 0), `counts are 0: ${JSON.stringify(s)}`)
+  t.ok(
+    Object.entries(s).every(([k, v]) => k in NO_DATA_WHEN || v === 0),
+    `counts are 0: ${JSON.stringify(s)}`,
+  )
   t.equal(formatFigure(s.etaErrorAt10MinS), 'no data')
   t.equal(formatFigure(0), '0', 'a real zero still reads 0')
 })
@@ -118,7 +174,19 @@ t.test('short deliveries leave the 10-minute ETA figure without data instead of 
   c.apply(assigned('x', 0, 'd-1', 200))
   // Assigned at 0, arrives at 240 s: predictions exist 1 min before arrival, never 5 or 10.
   for (let s = 5; s < 240; s += 5) {
-    c.tracking({ type: 'tracking', deliveryId: 'x', droneId: 'd-1', ts: T0 + s * S, position: { lat: 0, lon: 0, alt: 60 }, speed: 15, heading: 0, battery: 0.9, droneState: 'cruise', status: 'HeadedToDropoff', eta: { at: T0 + 230 * S, p10: 0, p90: 0 } })
+    c.tracking({
+      type: 'tracking',
+      deliveryId: 'x',
+      droneId: 'd-1',
+      ts: T0 + s * S,
+      position: { lat: 0, lon: 0, alt: 60 },
+      speed: 15,
+      heading: 0,
+      battery: 0.9,
+      droneState: 'cruise',
+      status: 'HeadedToDropoff',
+      eta: { at: T0 + 230 * S, p10: 0, p90: 0 },
+    })
   }
   c.apply(completed('x', 240, 'd-1'))
   const sum = c.summary()
@@ -147,23 +215,34 @@ const summary: Summary = collected().summary()
 const exp = (figure: string, op: Expectation['op'], value: number, line: number): Expectation => ({ figure, op, value, line })
 
 t.test('expectations that hold produce no failures', async (t) => {
-  t.same(checkExpectations([
-    exp('completionRate', '>=', 0.5, 10),
-    exp('completionRate', '<=', 0.5, 11),
-    exp('requested', '==', 4, 12),
-    exp('failed', '<', 2, 13),
-    exp('meanDeliveryTimeS', '>', 500, 14),
-  ], summary), [])
+  t.same(
+    checkExpectations(
+      [
+        exp('completionRate', '>=', 0.5, 10),
+        exp('completionRate', '<=', 0.5, 11),
+        exp('requested', '==', 4, 12),
+        exp('failed', '<', 2, 13),
+        exp('meanDeliveryTimeS', '>', 500, 14),
+      ],
+      summary,
+    ),
+    [],
+  )
   t.same(checkExpectations([], summary), [])
 })
 
 t.test('each operator fails on the right side of the threshold', async (t) => {
   const cases: Array<[Expectation['op'], number, boolean]> = [
-    ['>=', 0.5, true], ['>=', 0.51, false],
-    ['<=', 0.5, true], ['<=', 0.49, false],
-    ['>', 0.49, true], ['>', 0.5, false],
-    ['<', 0.51, true], ['<', 0.5, false],
-    ['==', 0.5, true], ['==', 0.499, false],
+    ['>=', 0.5, true],
+    ['>=', 0.51, false],
+    ['<=', 0.5, true],
+    ['<=', 0.49, false],
+    ['>', 0.49, true],
+    ['>', 0.5, false],
+    ['<', 0.51, true],
+    ['<', 0.5, false],
+    ['==', 0.5, true],
+    ['==', 0.499, false],
   ]
   for (const [op, value, holds] of cases) {
     const failed = checkExpectations([exp('completionRate', op, value, 7)], summary)
@@ -172,11 +251,10 @@ t.test('each operator fails on the right side of the threshold', async (t) => {
 })
 
 t.test('a failed expectation names the figure, the threshold and the value', async (t) => {
-  const failed = checkExpectations([
-    exp('onTimeRate', '>=', 0.9, 23),
-    exp('completionRate', '>=', 0.5, 24),
-    exp('meanEtaErrorS', '<', 30, 25),
-  ], summary)
+  const failed = checkExpectations(
+    [exp('onTimeRate', '>=', 0.9, 23), exp('completionRate', '>=', 0.5, 24), exp('meanEtaErrorS', '<', 30, 25)],
+    summary,
+  )
   t.equal(failed.length, 2)
   t.match(failed[0], { figure: 'onTimeRate', op: '>=', value: 0.9, line: 23, actual: 0.25 })
   t.match(failed[1], { figure: 'meanEtaErrorS', op: '<', value: 30, line: 25, actual: 60 })
@@ -211,7 +289,19 @@ t.test('ETA error at fixed horizons reads the prediction made that long before a
   // Predictions every 5 s, drifting from 900 s (early) to the true 1000 s as arrival nears.
   for (let s = 5; s < 1000; s += 5) {
     const predicted = 1000 - Math.max(0, (1000 - s) / 10)
-    c.tracking({ type: 'tracking', deliveryId: 'x', droneId: 'd-1', ts: T0 + s * S, position: { lat: 0, lon: 0, alt: 60 }, speed: 15, heading: 0, battery: 0.9, droneState: 'cruise', status: 'HeadedToDropoff', eta: { at: T0 + predicted * S, p10: 0, p90: 0 } })
+    c.tracking({
+      type: 'tracking',
+      deliveryId: 'x',
+      droneId: 'd-1',
+      ts: T0 + s * S,
+      position: { lat: 0, lon: 0, alt: 60 },
+      speed: 15,
+      heading: 0,
+      battery: 0.9,
+      droneState: 'cruise',
+      status: 'HeadedToDropoff',
+      eta: { at: T0 + predicted * S, p10: 0, p90: 0 },
+    })
   }
   c.apply(completed('x', 1000, 'd-1'))
   const r = c.get('x')!
@@ -246,4 +336,35 @@ t.test('distance and energy flown add up per delivery, across drones', async (t)
   c.flown('x', 800, 20)
   c.refused('x')
   t.match(c.get('x'), { distanceM: 2000, energyWh: 50.12, refusals: 1 })
+})
+
+t.test('catchUp folds a delivery again from the store history when the broker lost some of its events', async (t) => {
+  const c = new ResultsCollector()
+  c.requested('a', arrival(0))
+  c.requested('b', arrival(0))
+  const created = (id: string): DeliveryEvent => ({
+    type: 'DeliveryCreated',
+    deliveryId: id,
+    ts: T0,
+    pickup: arrival(0).pickup,
+    dropoff: arrival(0).dropoff,
+    weightKg: 1,
+    deadline: arrival(0).deadline,
+  })
+  const history = [created('a'), assigned('a', 1, 'd-1', 200), picked('a', 60, 'd-1'), completed('a', 190, 'd-1')]
+  // Seen: created (seq 1) and, after an outage, completed (seq 4); assigned and picked up were published while the observer was away.
+  c.apply({ ...history[0]!, seq: 1 })
+  c.apply({ ...history[3]!, seq: 4 })
+  t.not(c.get('a')?.status, 'Completed', 'the fold refuses Created → Completed')
+  t.same(c.open().sort(), ['a', 'b'], 'both open')
+  c.catchUp('a', history)
+  const a = c.get('a')!
+  t.equal(a.status, 'Completed', 'completed once folded from the whole history')
+  t.same([a.droneId, a.assignedAt, a.pickedUpAt, a.completedAt], ['d-1', T0 + S, T0 + 60 * S, T0 + 190 * S])
+  t.equal(a.onTime, true)
+  t.same(c.open(), ['b'])
+  c.catchUp('a', history.slice(0, 2))
+  t.equal(c.get('a')?.status, 'Completed', 'a shorter history changes nothing')
+  c.apply({ ...history[2]!, seq: 3 })
+  t.equal(c.get('a')?.pickedUpAt, T0 + 60 * S, 'nor does a repeat from the broker')
 })

@@ -5,8 +5,8 @@ import t from 'tap'
 import { validateCommand } from '../cli/validate.js'
 import { SCHEMA_FILE } from '../cli/writeScenarioSchema.js'
 import { DEFAULT_PROFILE } from '../protocol/profile.js'
-import { loadScenario, parseScenario, ScenarioError } from '../sim/loadScenario.js'
-import { scenarioSchemaJson } from '../sim/scenarioSchema.js'
+import { loadScenario, parseScenario, ScenarioError } from '../sim/scenario/loadScenario.js'
+import { scenarioSchemaJson } from '../sim/scenario/scenarioSchema.js'
 
 // Tests run from dist/test/; fixtures and scenarios stay in the source tree.
 const repo = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url))
@@ -42,10 +42,21 @@ t.test('quickstart loads to SI values, frozen', async (t) => {
   t.same(s.faults, [])
   t.same(s.demand.weightKg, { min: 0.2, max: 2 })
   t.equal(s.demand.deadlineS, 2700)
-  t.same(s.expect.map((e) => [e.figure, e.op, e.value]), [['requested', '>=', 50], ['completionRate', '>=', 0.5]])
+  t.same(
+    s.expect.map((e) => [e.figure, e.op, e.value]),
+    [
+      ['requested', '>=', 50],
+      ['completionRate', '>=', 0.5],
+    ],
+  )
   const text = await readFile(QUICKSTART, 'utf8')
   t.equal(s.expect[0]?.line, text.split('\n').findIndex((l) => l.includes('requested:')) + 1)
-  t.equal(s.hash, createHash('sha256').update(await readFile(QUICKSTART)).digest('hex'))
+  t.equal(
+    s.hash,
+    createHash('sha256')
+      .update(await readFile(QUICKSTART))
+      .digest('hex'),
+  )
   t.ok(Object.isFrozen(s) && Object.isFrozen(s.demand.area.center) && Object.isFrozen(s.depots[1]) && Object.isFrozen(s.expect))
 })
 
@@ -69,7 +80,13 @@ const broken: Array<[string, number, string, unknown, RegExp]> = [
   ['bad-unit', 6, 'drone.cruiseSpeed', '15 m/ss', /unknown unit "m\/ss" for a speed; use m\/s, km\/h, kn/],
   ['unknown-key', 7, 'drone.cruiseSped', 'cruiseSped', /unknown key "cruiseSped"; did you mean "cruiseSpeed"\?/],
   ['negative-rate', 10, 'demand.rate', '-150 /h', /must be a rate > 0, got "-150 \/h"/],
-  ['far-depot', 10, 'depots[1].position', { lat: 45.52, lon: -122.68 }, /is 2\d\d\.\d km from the demand area's center; a depot must be within 50 km/],
+  [
+    'far-depot',
+    10,
+    'depots[1].position',
+    { lat: 45.52, lon: -122.68 },
+    /is 2\d\d\.\d km from the demand area's center; a depot must be within 50 km/,
+  ],
   ['syntax-error', 6, '(yaml)', 'cruiseSpeed: 15 m/s', /[Tt]ab/],
   ['missing-field', 9, 'demand.rate', undefined, /missing required key "rate"/],
   ['wrong-type', 11, 'depots[1].drones', 'twelve', /must be an integer, got "twelve"/],
@@ -124,7 +141,13 @@ t.test('weight min above max, and a tick longer than the run', async (t) => {
       'w.yaml',
     ),
   ) as ScenarioError
-  t.same(err.issues.map((i) => [i.line, i.field]), [[4, 'tick'], [9, 'demand.weight.min']])
+  t.same(
+    err.issues.map((i) => [i.line, i.field]),
+    [
+      [4, 'tick'],
+      [9, 'demand.weight.min'],
+    ],
+  )
   t.match(err.issues[1]?.message, 'must not exceed weight.max (0.5 kg), got 2 kg')
 })
 

@@ -1,7 +1,18 @@
 import t from 'tap'
-import { decodeTelemetryJson, TelemetryError } from '../protocol/telemetry.js'
+import { decodeTelemetryJson, type TelemetryError } from '../protocol/telemetry.js'
 
-const good = { droneId: 'd-17', seq: 812, ts: 1763700000000, lat: 47.61, lon: -122.33, alt: 120, speed: 22.5, heading: 87, battery: 0.83, state: 'cruise' }
+const good = {
+  droneId: 'd-17',
+  seq: 812,
+  ts: 1763700000000,
+  lat: 47.61,
+  lon: -122.33,
+  alt: 120,
+  speed: 22.5,
+  heading: 87,
+  battery: 0.83,
+  state: 'cruise',
+}
 
 t.test('a valid sample decodes to the same fields', async (t) => {
   t.same(decodeTelemetryJson(JSON.stringify(good)), good)

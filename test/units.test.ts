@@ -12,7 +12,7 @@ const cases: Array<[Dimension, unknown, number]> = [
   ['length', '.5km', 500],
   ['speed', '15 m/s', 15],
   ['speed', '54 km/h', 15],
-  ['speed', '10 kn', 10 * 1852 / 3600],
+  ['speed', '10 kn', (10 * 1852) / 3600],
   ['energy', '500 Wh', 500],
   ['energy', '1.2 kWh', 1200],
   ['power', '900 W', 900],
@@ -74,7 +74,7 @@ for (const [name, value, dim, message] of bad) {
   })
 }
 
-t.test('signs pass through: ranges are the caller\'s business', async (t) => {
+t.test("signs pass through: ranges are the caller's business", async (t) => {
   t.equal(parseQuantity('-150 /h', 'rate'), -150)
   t.equal(parseQuantity(-3, 'length'), -3)
 })

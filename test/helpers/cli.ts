@@ -18,8 +18,12 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
-  child.stdout!.on('data', (d) => { out += String(d) })
-  child.stderr!.on('data', (d) => { err += String(d) })
+  child.stdout!.on('data', (d) => {
+    out += String(d)
+  })
+  child.stderr!.on('data', (d) => {
+    err += String(d)
+  })
   const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
   return {
     child,
@@ -28,13 +32,21 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
     exit,
     waitFor(re, ms = 15_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${re} in stdout after ${ms} ms; stderr: ${err.slice(-500)}`)), ms)
+        // Waits for the line, not against a clock (tap's timeout bounds a hang); a notice says what is awaited.
+        const timer = setInterval(() => process.stderr.write(`# still waiting for ${re} in stdout; stderr: ${err.slice(-200)}\n`), ms)
         const check = (): void => {
           const m = out.match(re)
-          if (m) { clearTimeout(timer); child.stdout!.off('data', check); resolve(m) }
+          if (m) {
+            clearInterval(timer)
+            child.stdout!.off('data', check)
+            resolve(m)
+          }
         }
         child.stdout!.on('data', check)
-        void exit.then(() => { clearTimeout(timer); reject(new Error(`exited before ${re}; stderr: ${err.slice(-500)}`)) })
+        void exit.then(() => {
+          clearInterval(timer)
+          reject(new Error(`exited before ${re}; stderr: ${err.slice(-500)}`))
+        })
         check()
       })
     },
@@ -42,7 +54,10 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
 }
 
 /** Runs the CLI to the end. */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const s = spawnCli(args, env)
   const code = await s.exit
   return { code, stdout: s.stdout(), stderr: s.stderr() }

@@ -8,9 +8,15 @@ function reachable(url: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host: u.hostname, port: Number(u.port || 1883) })
     s.setTimeout(2000)
-    s.once('connect', () => { s.destroy(); resolve(true) })
+    s.once('connect', () => {
+      s.destroy()
+      resolve(true)
+    })
     s.once('error', () => resolve(false))
-    s.once('timeout', () => { s.destroy(); resolve(false) })
+    s.once('timeout', () => {
+      s.destroy()
+      resolve(false)
+    })
   })
 }
 

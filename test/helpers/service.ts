@@ -1,16 +1,17 @@
 import type { MqttClient } from 'mqtt'
 import { pino } from 'pino'
 import type { Test } from 'tap'
-import { clientId, connectMqtt } from '../../cli/connectMqtt.js'
-import { scenarioEngineOptions } from '../../cli/scenarioEngineOptions.js'
-import { startService, type Service } from '../../cli/startService.js'
-import { parseScenario } from '../../sim/loadScenario.js'
-import type { Scenario } from '../../sim/Scenario.js'
+import { clientId, connectMqtt } from '../../broker/connectMqtt.js'
+import { scenarioEngineOptions } from '../../service/scenarioEngineOptions.js'
+import { startService, type Service } from '../../service/startService.js'
+import { parseScenario } from '../../sim/scenario/loadScenario.js'
+import type { Scenario } from '../../sim/scenario/Scenario.js'
 import { Simulator } from '../../sim/Simulator.js'
 
 /** A one-depot scenario with (practically) no generated demand: the test makes its own requests. */
 export function quietScenario(overrides = ''): Scenario {
-  return parseScenario(`
+  return parseScenario(
+    `
 name: test
 seed: 1
 duration: 20 min
@@ -22,7 +23,9 @@ depots:
 demand:
   rate: 0.0001 /h
   area: { center: [47.61, -122.33], radius: 2 km }
-${overrides}`, 'test.yaml')
+${overrides}`,
+    'test.yaml',
+  )
 }
 
 export const silent = pino({ level: 'silent' })
@@ -30,8 +33,13 @@ export const silent = pino({ level: 'silent' })
 /** The whole service on an embedded broker, on free ports. */
 export function startTestService(s: Scenario, apiKey: string | null = 'test-key'): Promise<Service> {
   return startService({
-    mqttPort: 0, httpPort: 0, wsPort: 0, host: '127.0.0.1', apiKey,
-    ...scenarioEngineOptions(s), logger: silent,
+    mqttPort: 0,
+    httpPort: 0,
+    wsPort: 0,
+    host: '127.0.0.1',
+    apiKey,
+    ...scenarioEngineOptions(s),
+    logger: silent,
   })
 }
 
@@ -40,11 +48,21 @@ export function startTestService(s: Scenario, apiKey: string | null = 'test-key'
  * the test ends (or `land()`), then closes the service. Returns the
  * simulator and its broker client (to listen in on its commands).
  */
-export async function flyFleet(t: Test, service: Service, scenario: Scenario, o: { workers: number; speed?: number }): Promise<{ sim: Simulator; simClient: MqttClient; land(): Promise<void> }> {
+export async function flyFleet(
+  t: Test,
+  service: Service,
+  scenario: Scenario,
+  o: { workers: number; speed?: number },
+): Promise<{ sim: Simulator; simClient: MqttClient; land(): Promise<void> }> {
   const simClient = await connectMqtt(service.brokerUrl, clientId('sim'))
   const stop = new AbortController()
   const sim = new Simulator({
-    scenario, mqtt: simClient, topics: service.topics, workers: o.workers, speed: o.speed, signal: stop.signal,
+    scenario,
+    mqtt: simClient,
+    topics: service.topics,
+    workers: o.workers,
+    speed: o.speed,
+    signal: stop.signal,
     submit: () => Promise.reject(new Error('this scenario makes no demand')),
   })
   const flying = sim.run()
