@@ -334,5 +334,5 @@ function sureBias(sorted: Float64Array): number {
   const half = 0.98 * Math.sqrt(n)
   const low = sorted[Math.max(0, Math.floor(n / 2 - half) - 1)]!
   const high = sorted[Math.min(n - 1, Math.ceil(n / 2 + half) - 1)]!
-  return low > 0 ? low : high < 0 ? high : 0
+  return low > 0 ? low : Math.min(high, 0)
 }

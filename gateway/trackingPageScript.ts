@@ -114,7 +114,17 @@ function drawTiles() {
       img.setAttribute('href', t.href);
       img.setAttribute('class', 'tile');
       img.dataset.tile = t.key;
-      img.addEventListener('error', () => img.setAttribute('visibility', 'hidden'));
+      // A tile that fails is hidden and asked for again a few times, later each time: one lost request must not leave a hole.
+      img.addEventListener('error', () => {
+        img.setAttribute('visibility', 'hidden');
+        const tries = Number(img.dataset.tries ?? 0);
+        if (tries < 3) setTimeout(() => {
+          img.dataset.tries = String(tries + 1);
+          img.removeAttribute('href');
+          img.setAttribute('href', t.href);
+        }, 1000 * 2 ** tries);
+      });
+      img.addEventListener('load', () => img.removeAttribute('visibility'));
       tiles.set(t.key, img);
       $('tiles').appendChild(img);
     }

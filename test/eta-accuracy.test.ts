@@ -69,13 +69,13 @@ function trackingAt(id: string, s: number, at: LatLon, status: DeliveryStatus, s
 
 t.test('results: the engine against the baselines at each horizon, its window coverage, the gain', async (t) => {
   const c = new ResultsCollector(naiveEtas(DEFAULT_PROFILE, []))
-  const arrival = (k: number): DemandArrival => ({ at: T0, pickup: PICKUP, dropoff: DROPOFF, weightKg: 1, deadline: T0 + 3600 * S })
+  const arrival = (): DemandArrival => ({ at: T0, pickup: PICKUP, dropoff: DROPOFF, weightKg: 1, deadline: T0 + 3600 * S })
   // Ten deliveries, each flown from the pickup to the drop-off at 10 m/s (a headwind the baselines know nothing of):
   // loaded from 0 s, cruising from 45 s, arriving at 45 + 300 + 15 + 30 = 390 s. The engine predicts 390 + k s
   // with a window of ±5 s: deliveries 0..5 are inside it, 6..9 are not.
   for (let k = 0; k < 10; k++) {
     const id = `del-${k}`
-    c.requested(id, arrival(k))
+    c.requested(id, arrival())
     c.apply({ type: 'DroneAssigned', deliveryId: id, ts: T0, droneId: 'd-1', eta: { at: T0 + 390 * S, p10: T0, p90: T0 + 400 * S } })
     c.apply({ type: 'PackagePickedUp', deliveryId: id, ts: T0, droneId: 'd-1' })
     for (let s = 0; s < 390; s += 5) {

@@ -57,10 +57,11 @@ t.test('serve --scenario with regions, and two sim processes with --regions flyi
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const file = join(dir, 'three-cities.yaml')
   // Two processes start a moment apart and drive one engine's clock: 10 s ticks at ×10 leave the later one's drones
-  // far within the engine's silence limit (5 ticks) for a second or more of start-up difference.
+  // far within the engine's silence limit (5 ticks) for a second or more of start-up difference. Four minutes at ×10
+  // give a drone time to reach its pickup even when a busy machine delays the engine's first assignments by seconds.
   await writeFile(
     file,
-    CITIES.replace(/^duration: .*$/m, 'duration: 3 min')
+    CITIES.replace(/^duration: .*$/m, 'duration: 4 min')
       .replace(/^tick: .*$/m, 'tick: 10 s')
       .replace(/^( *)rate: .*$/m, '$1rate: 600 /h'),
   )
@@ -87,7 +88,7 @@ t.test('serve --scenario with regions, and two sim processes with --regions flyi
         '--gateway',
         gateway!,
         '--speed',
-        '20',
+        '10',
         '--start',
         'scenario',
         '--workers',
@@ -106,8 +107,8 @@ t.test('serve --scenario with regions, and two sim processes with --regions flyi
     codes.every((c) => c === 0 || c === 1),
     `both finished: ${codes.join(', ')}; ${west.stderr().slice(-300)} ${east.stderr().slice(-300)}`,
   )
-  t.match(west.stdout(), /seed 13, 7 of 15 drones \(regions seattle\), 3 min simulated/)
-  t.match(east.stdout(), /seed 13, 8 of 15 drones \(regions kirkland, bellevue\), 3 min simulated/)
+  t.match(west.stdout(), /seed 13, 7 of 15 drones \(regions seattle\), 4 min simulated/)
+  t.match(east.stdout(), /seed 13, 8 of 15 drones \(regions kirkland, bellevue\), 4 min simulated/)
   const [w, e] = (await Promise.all(['seattle', 'kirkland,bellevue'].map((r) => readFile(join(dir, r, 'results.json'), 'utf8')))).map(
     (text) => JSON.parse(text) as RunResults,
   )
