@@ -35,6 +35,7 @@ const BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze({
   [ErrorCodes.BROKER_UNAVAILABLE]: UNAVAILABLE,
   [ErrorCodes.OVERLOADED]: UNAVAILABLE,
   [ErrorCodes.ENGINE_TIMEOUT]: UNAVAILABLE,
+  [ErrorCodes.LOAD_STALLED]: UNAVAILABLE,
   [ErrorCodes.GATEWAY_UNREACHABLE]: UNAVAILABLE,
   [ErrorCodes.GATEWAY_REFUSED]: UNAVAILABLE,
   [ErrorCodes.INTERNAL]: BUG,

@@ -12,6 +12,7 @@ import { DEFAULT_PROFILE } from '../protocol/profile.js'
 import { topics as makeTopics } from '../protocol/topics.js'
 import { BarePipe } from './BarePipe.js'
 import type { ClientsCommand, ClientsConfig, ClientsCounts, ClientsMessage } from './clientsWorker.js'
+import { deadline } from './deadline.js'
 import { judgeBaseline, type BaselineVerdict } from './judgeBaseline.js'
 import { LatencyStats, type LatencySummary } from './LatencyStats.js'
 import { resolveLoadOptions, type LoadTunables } from './loadOptions.js'
@@ -265,7 +266,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       })
       worker.on('error', reject)
     })
-    await Promise.race([started, done])
+    await deadline(Promise.race([started, done]), 60_000, () => 'the load publisher did not start')
 
     let stopped = false
     const tick = (): void => {
@@ -285,10 +286,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     tick()
     const ticker = setInterval(tick, 1000)
     cleanup.push(async () => clearInterval(ticker))
-    await done
+    await deadline(done, (sentPlan.durationS + 60) * 1000, () => `the load publisher had sent ${sent} of ${sentPlan.total} positions`)
     // Drain: wait until both paths have what was sent, or two quiet seconds.
     for (let last = -1, quiet = 0; quiet < 20; ) {
-      const b = await bare.report()
+      const b = await deadline(bare.report(), 30_000, () => 'the bare-pipe subscriber did not report')
       if (seqs.received >= sent && b.unique >= sent) break
       const now = seqs.received + b.unique
       quiet = now === last ? quiet + 1 : 0
@@ -297,8 +298,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
     stopped = true
     clearInterval(ticker)
-    const b = await bare.report()
-    const ws = clients ? await askCounts(clients) : null
+    const b = await deadline(bare.report(), 30_000, () => 'the bare-pipe subscriber did not report')
+    const ws = clients ? await deadline(askCounts(clients), 30_000, () => 'the tracking clients did not report') : null
     const loop = loopFrom && engineLoop(loopFrom, accepted, engine.decoder)
     // Rates over the time the messages took to arrive, not the time planned
     // for sending them: a pipeline that falls behind shows a lower rate.
@@ -373,7 +374,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       cores: availableParallelism(),
     }
   } finally {
-    for (const close of cleanup.reverse()) await close().catch(() => undefined)
+    for (const close of cleanup.reverse()) await deadline(close(), 30_000, () => 'a part did not close').catch(() => undefined)
   }
 }
 

@@ -23,6 +23,8 @@ export const ErrorCodes = {
   OVERLOADED: 'DF_OVERLOADED',
   /** The simulator waited in vain for the engine to confirm a tick. */
   ENGINE_TIMEOUT: 'DF_ENGINE_TIMEOUT',
+  /** A load test's own part (publisher, bare pipe, clients) stopped answering: the run is abandoned, not waited on. */
+  LOAD_STALLED: 'DF_LOAD_STALLED',
   /** The gateway's HTTP API could not be reached. */
   GATEWAY_UNREACHABLE: 'DF_GATEWAY_UNREACHABLE',
   /** The gateway answered, but not with acceptance (after the retries a 503 gets). */
@@ -59,6 +61,7 @@ const STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
   DF_BROKER_UNAVAILABLE: 503,
   DF_OVERLOADED: 503,
   DF_ENGINE_TIMEOUT: 504,
+  DF_LOAD_STALLED: 504,
   DF_GATEWAY_UNREACHABLE: 502,
   DF_GATEWAY_REFUSED: 502,
   DF_INTERNAL: 500,

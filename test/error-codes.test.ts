@@ -62,6 +62,7 @@ t.test('every code declares one HTTP status and one exit status', async (t) => {
   t.equal(exitCodeOf(ErrorCodes.OPTION_INVALID), 2)
   for (const code of [
     ErrorCodes.ENGINE_TIMEOUT,
+    ErrorCodes.LOAD_STALLED,
     ErrorCodes.GATEWAY_UNREACHABLE,
     ErrorCodes.GATEWAY_REFUSED,
     ErrorCodes.BROKER_UNREACHABLE,
