@@ -180,7 +180,7 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
   const runs: Array<{ broker: string; result: LoadResult; thresholds: ThresholdResult[]; warnings: string[] }> = []
   for (const broker of brokers) {
     process.stderr.write(
-      `bench: ${plan.total.toLocaleString('en')} ${flags.format} positions over ${plan.durationS} s on ${broker}, ${flags.load} load${flags.warmup > 0 ? ` after a ${flags.warmup} s warm-up ramp (not measured)` : ''}\n`,
+      `bench: ${plan.total.toLocaleString('en')} ${flags.format} positions over ${plan.durationS} s on ${broker}, ${flags.load} load${flags.warmup > 0 ? ` after a ${flags.warmup} s warm-up ramp, held until every drone has reported (not measured)` : ''}\n`,
     )
     const result = await load(broker, phases)
     const warning = threadWarning(result, broker)

@@ -147,7 +147,7 @@ program
   .option('--phases <list>', 'instead of --rate/--duration: RATE@SECONDS or FROM->TO@SECONDS, comma-separated')
   .option(
     '--warmup <s>',
-    'seconds of ramp from 0 to the first rate before the measured load, left out of the figures (0 to measure a cold start)',
+    'seconds of ramp from 0 to the first rate before the measured load, then that rate until every drone has reported once; left out of the figures (0 to measure a cold start)',
     intFlag('--warmup'),
     2,
   )

@@ -20,6 +20,7 @@ import { LoadPlan, type LoadPhase } from './LoadPlan.js'
 import { LoadWorld } from './LoadWorld.js'
 import type { PublisherConfig, PublisherMessage, StartMessage } from './publisherWorker.js'
 import { SeqTracker } from './SeqTracker.js'
+import { warmupPhases } from './warmupPhases.js'
 
 /** The publisher's settings (where to publish is decided here), plus the run's own. */
 export interface LoadOptions extends Omit<PublisherConfig, 'brokerUrl' | 'prefix'> {
@@ -131,8 +132,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const o = resolveLoadOptions(options)
   const plan = new LoadPlan(o.phases)
   const world = new LoadWorld(o.load, o.drones, o.wsClients)
-  const warmupS = o.warmupS
-  const sentPhases = warmupS > 0 ? [{ rate: 0, to: (o.phases[0] as LoadPhase).rate, durationS: warmupS }, ...o.phases] : o.phases
+  const warmup = warmupPhases((o.phases[0] as LoadPhase).rate, o.warmupS, o.drones)
+  const warmupS = warmup.reduce((s, p) => s + p.durationS, 0)
+  const sentPhases = [...warmup, ...o.phases]
   const sentPlan = new LoadPlan(sentPhases)
   const prefix = `dronefleet-bench-${randomBytes(3).toString('hex')}/v1`
   const t = makeTopics(prefix)

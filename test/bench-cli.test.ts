@@ -35,7 +35,7 @@ t.test('bench: thresholds decide the exit code, and the report holds the run', a
   t.equal(r.engine.latency.count, 2000, "the measured ones, not the warm-up's, have a latency")
   // The bare pipe counts by arrival: a warm-up message arriving a moment after the warm-up may count.
   t.ok(r.bare.received >= 1990 && r.bare.received < 2050, `the bare pipe counted the measured load, not the warm-up (${r.bare.received})`)
-  t.match(pass.stderr, /after a 1 s warm-up ramp \(not measured\)/)
+  t.match(pass.stderr, /after a 1 s warm-up ramp, held until every drone has reported \(not measured\)/)
   t.match(pass.stderr, /warm-up +sent/, 'progress lines during the warm-up say so')
   t.match(pass.stderr, /engine +[\d,]+\/s/, 'a live progress line per second')
 
