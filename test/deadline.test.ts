@@ -14,5 +14,8 @@ t.test('a load-test part that never answers ends the wait with DF_LOAD_STALLED, 
 
 t.test('an answer in time passes through, and so does its failure', async (t) => {
   t.equal(await deadline(Promise.resolve(7), 60_000, () => 'x'), 7)
-  await t.rejects(deadline(Promise.reject(new Error('its own')), 60_000, () => 'x'), { message: 'its own' })
+  await t.rejects(
+    deadline(Promise.reject(new Error('its own')), 60_000, () => 'x'),
+    { message: 'its own' },
+  )
 })
