@@ -106,8 +106,9 @@ const CASES: Record<string, string[]> = {
     '10000',
     '--duration',
     '10',
+    // Long enough for the 10,000 tracked deliveries to be requested and their sockets opened (the report warns otherwise).
     '--warmup',
-    '5',
+    '15',
     '--ws-clients',
     '10000',
     '--out',

@@ -120,6 +120,12 @@ function threadWarning(r: LoadResult, broker: string): string | null {
     : null
 }
 
+/** The tracking clients that were not yet watching when the measurement began: their latency is missing from ws.*. */
+function clientsWarning(r: LoadResult): string | null {
+  if (!r.ws || r.ws.connectedAtMeasure >= r.ws.clients) return null
+  return `only ${r.ws.connectedAtMeasure.toLocaleString('en')} of ${r.ws.clients.toLocaleString('en')} tracking clients were connected when the measurement began: raise --warmup`
+}
+
 /**
  * `dronefleet bench`: exit 0 when every threshold holds on every broker, 1
  * when one misses, 5 when a baseline lost positions (the comparison is then
@@ -183,9 +189,9 @@ export async function benchCommand(flags: BenchFlags): Promise<number> {
       `bench: ${plan.total.toLocaleString('en')} ${flags.format} positions over ${plan.durationS} s on ${broker}, ${flags.load} load${flags.warmup > 0 ? ` after a ${flags.warmup} s warm-up ramp, held until every drone has reported (not measured)` : ''}\n`,
     )
     const result = await load(broker, phases)
-    const warning = threadWarning(result, broker)
-    if (warning) process.stderr.write(`warning: ${warning}\n`)
-    runs.push({ broker, result, thresholds: checkThresholds(thresholds, figures(result)), warnings: warning ? [warning] : [] })
+    const warnings = [threadWarning(result, broker), clientsWarning(result)].filter((w) => w !== null)
+    for (const w of warnings) process.stderr.write(`warning: ${w}\n`)
+    runs.push({ broker, result, thresholds: checkThresholds(thresholds, figures(result)), warnings })
   }
   await writeFile(out, `${JSON.stringify({ environment, settings: flags, runs }, null, 2)}\n`)
   process.stdout.write(table(runs.map((r) => [r.broker, r.result.engineLink, figures(r.result)])))

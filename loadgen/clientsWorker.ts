@@ -29,6 +29,8 @@ export interface ClientsCounts {
   refused: number
   /** Tracking sockets open. */
   connected: number
+  /** Tracking sockets open when the measurement began: fewer than asked means the warm-up was too short for them. */
+  connectedAtMeasure: number
   latency: LatencySummary
 }
 
@@ -44,6 +46,7 @@ async function main(c: ClientsConfig): Promise<void> {
   let posted = 0
   let refused = 0
   let connected = 0
+  let connectedAtMeasure = 0
   let measureAt = Infinity
   const post = async (k: number): Promise<string | null> => {
     const res = await fetch(`${c.httpUrl}/v1/deliveries`, {
@@ -73,9 +76,9 @@ async function main(c: ClientsConfig): Promise<void> {
   const run = async (startAt: number, until: number): Promise<void> => {
     const wait = startAt - wallNow()
     if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-    // The tracked deliveries first, a few requests at a time.
-    for (let k = 0; k < c.wsClients; k += 50) {
-      const urls = await Promise.all(Array.from({ length: Math.min(50, c.wsClients - k) }, (_, j) => post(k + j)))
+    // The tracked deliveries first, a few hundred requests at a time: 10,000 of them must be in before the measurement.
+    for (let k = 0; k < c.wsClients; k += 250) {
+      const urls = await Promise.all(Array.from({ length: Math.min(250, c.wsClients - k) }, (_, j) => post(k + j)))
       for (const u of urls) if (u) track(u)
     }
     // Then an open-model stream of requests: dispatch and planning work for the engine.
@@ -93,10 +96,24 @@ async function main(c: ClientsConfig): Promise<void> {
   port.on('message', (m: ClientsCommand) => {
     if (m.type === 'start') {
       measureAt = m.measureAt
+      setTimeout(
+        () => {
+          connectedAtMeasure = connected
+        },
+        Math.max(0, measureAt - wallNow()),
+      ).unref()
       run(m.startAt, m.until).catch((err: unknown) =>
         port.postMessage({ type: 'error', message: (err as Error).message } satisfies ClientsMessage),
       )
-    } else port.postMessage({ type: 'counts', posted, refused, connected, latency: stats.summary() } satisfies ClientsMessage)
+    } else
+      port.postMessage({
+        type: 'counts',
+        posted,
+        refused,
+        connected,
+        connectedAtMeasure,
+        latency: stats.summary(),
+      } satisfies ClientsMessage)
   })
   port.postMessage({ type: 'ready' } satisfies ClientsMessage)
 }

@@ -132,6 +132,7 @@ t.test('a realistic run: faults counted on arrival at both ends, tracking client
   t.same(r.baseline, { valid: true, reason: null })
   t.ok(r.bare.latency.count > 0, 'the baseline has its own latency')
   t.ok(r.ws && r.ws.connected === 4, 'every tracking client connected')
+  t.ok(r.ws && r.ws.connectedAtMeasure <= r.ws.connected, `${r.ws?.connectedAtMeasure} of them by the time the measurement began`)
   t.ok(r.ws && r.ws.latency.count > 0, `tracking messages reached the clients (${JSON.stringify(r.ws?.latency)})`)
   t.notOk('logger' in r.config, 'no internal object in the settings')
   t.ok(r.cores >= 1 && r.threads >= 3)
