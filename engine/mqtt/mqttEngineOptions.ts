@@ -8,7 +8,7 @@ export interface MqttEngineTunables {
   simClockQuietMs?: number
   maxFutureMs?: number
   lagProbeMs?: number
-  /** How often, with a store, accepted deliveries no engine created are looked for, wall ms (default 5000; 0 turns it off). */
+  /** How often, with a store, accepted deliveries no engine created are looked for, wall ms (default 2500; 0 turns it off); one found in two sweeps in a row is created (SweepGrace), so within 2.5 to 5 s. */
   storeSweepMs?: number
   /** How often, with a store, what the engine learned is saved there, wall ms (default 30,000; 0: only at close). */
   learnedSaveMs?: number
@@ -34,7 +34,7 @@ export function resolveMqttEngineOptions<O extends MqttEngineTunables>(
     maxFutureMs: check.number('maxFutureMs', o.maxFutureMs, DEFAULT_MAX_FUTURE_MS, { min: 0 }),
     // 0 turns the lag probe off.
     lagProbeMs: check.number('lagProbeMs', o.lagProbeMs, 1000, { min: 0 }),
-    storeSweepMs: check.number('storeSweepMs', o.storeSweepMs, 5000, { min: 0 }),
+    storeSweepMs: check.number('storeSweepMs', o.storeSweepMs, 2500, { min: 0 }),
     learnedSaveMs: check.number('learnedSaveMs', o.learnedSaveMs, 30_000, { min: 0 }),
   })
 }

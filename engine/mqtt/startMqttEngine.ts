@@ -14,6 +14,7 @@ import { Outbox } from './Outbox.js'
 import { releaseHeld } from './handleRequest.js'
 import { applyAccepted, recoverFromStore, type Recovery } from './recoverFromStore.js'
 import { resolveMqttEngineOptions } from './mqttEngineOptions.js'
+import { SweepGrace } from './SweepGrace.js'
 import { TopicRouter } from './TopicRouter.js'
 import { DecodedFrameReader, FrameSlabs } from './DecodedFrame.js'
 import { handleDecodedFrame } from './handleDecodedFrame.js'
@@ -142,6 +143,7 @@ export async function startMqttEngine(options: MqttEngineOptions): Promise<MqttE
   const recovered = store && outbox ? await recoverFromStore(engine, store, region, outbox, o.logger) : undefined
   const recovery = recovered?.recovery
   const sweepMs = o.storeSweepMs
+  const grace = new SweepGrace()
   const sweep =
     store && sweepMs > 0
       ? setInterval(() => {
@@ -153,7 +155,10 @@ export async function startMqttEngine(options: MqttEngineOptions): Promise<MqttE
               (open) =>
                 applyAccepted(
                   engine,
-                  open.map((d) => d.delivery),
+                  grace.due(
+                    open.map((d) => d.delivery),
+                    (d) => (d.seq === 0 && !engine.delivery(d.id)) || d.requested !== undefined,
+                  ),
                   () => ctx.idleClock.eventNow(),
                 ),
               (err: unknown) => o.logger?.warn({ err }, 'could not look for accepted deliveries in the store'),
