@@ -123,6 +123,12 @@ program
   .option('--seed <n>', 'override the scenario seed', intFlag('--seed'))
   .option('--speed <x>', 'multiple of real time, or "max"', speedFlag)
   .option('--workers <n>', 'simulator worker threads', positiveIntFlag('--workers', 64), defaultWorkers)
+  .option(
+    '--engine-timeout <s>',
+    'seconds, while connected, to wait for the engine to confirm a tick (a service restarting) before giving up',
+    positiveIntFlag('--engine-timeout', 86_400),
+    15,
+  )
   .option('--out <dir>', 'where results.json and report.html go')
   .option('--prefix <topic>', 'MQTT topic prefix', 'dronefleet/v1')
   .option(

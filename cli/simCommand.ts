@@ -13,6 +13,8 @@ export interface SimFlags {
   seed?: number
   speed?: number | 'max'
   workers: number
+  /** Seconds of connected time to wait for the engine to confirm a tick (a service restarting) before giving up. */
+  engineTimeout: number
   out?: string
   prefix?: string
   /** Simulated start, ms since the epoch, or the scenario's own; default: now. */
@@ -53,6 +55,7 @@ export async function simCommand(file: string, flags: SimFlags): Promise<number>
     regions: flags.regions,
     workers: flags.workers,
     speed: flags.speed,
+    engineTimeoutMs: flags.engineTimeout * 1000,
     out: flags.out,
     logger: createLogger('warn'),
     basemap,

@@ -27,6 +27,8 @@ export interface SimulateOptions {
   regions?: readonly string[] | undefined
   workers: number
   speed?: number | 'max' | undefined
+  /** How long, of connected time, the simulator waits for the engine to confirm a tick before giving up (default 15 s). */
+  engineTimeoutMs?: number | undefined
   out?: string | undefined
   /** Called after each tick (the CLI's progress bar, a benchmark's progress line). */
   onTick?: (p: SimProgress) => void
@@ -116,6 +118,7 @@ export async function simulate(o: SimulateOptions): Promise<Simulated> {
       ...(o.regions ? { regions: o.regions } : {}),
       workers: o.workers,
       speed,
+      ...(o.engineTimeoutMs === undefined ? {} : { engineTimeoutMs: o.engineTimeoutMs }),
       submit: async (a, request) => {
         const id = await submit(a, `${runKey}-${request}`)
         ids.push(id)

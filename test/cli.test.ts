@@ -82,6 +82,10 @@ t.test('bad flags exit 2 naming the flag and the value', async (t) => {
     [['run', 'scenarios/quickstart.yaml', '--speed', 'fast'], '--speed'],
     [['serve', '--http-port', '70000'], '--http-port'],
     [['run', 'scenarios/quickstart.yaml', '--broker', 'http://x'], '--broker'],
+    [
+      ['sim', 'scenarios/quickstart.yaml', '--broker', 'mqtt://127.0.0.1:1', '--gateway', 'http://127.0.0.1:1', '--engine-timeout', '0'],
+      '--engine-timeout',
+    ],
   ] as const) {
     const r = await runCli([...args])
     t.equal(r.code, 2, args.join(' '))

@@ -115,6 +115,9 @@ t.test(
       'scenario',
       '--workers',
       '1',
+      // The failover is timed by the test; the sim only needs to outlast it on a busy machine.
+      '--engine-timeout',
+      '120',
       '--out',
       join(dir, 'out'),
     ])

@@ -145,6 +145,9 @@ async function flyThroughKills(t: Test, storeFlags: string[]): Promise<void> {
     'scenario',
     '--workers',
     '1',
+    // A restart on a busy machine (two suites side by side) can take longer than the default 15 s.
+    '--engine-timeout',
+    '120',
     '--out',
     join(dir, 'out'),
   ])
