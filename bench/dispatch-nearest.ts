@@ -10,32 +10,9 @@
  */
 import * as hdr from 'hdr-histogram-js'
 import { Engine } from '../engine/Engine.js'
-import type { Zone } from '../protocol/geo.js'
 import { DEFAULT_PROFILE } from '../protocol/profile.js'
 import { createRng } from '../sim/random.js'
-
-const M = 1 / 111_195
-
-function zones(rng: () => number, n: number): Zone[] {
-  const out: Zone[] = []
-  for (let i = 0; i < n; i++) {
-    const lat = 47.5 + rng() * 0.2,
-      lon = -122.4 + rng() * 0.2
-    const s = (100 + rng() * 200) * M
-    const sLon = s / Math.cos((lat * Math.PI) / 180)
-    out.push({
-      id: `z-${i}`,
-      noFly: i % 2 === 0,
-      polygon: [
-        { lat, lon },
-        { lat, lon: lon + sLon },
-        { lat: lat + s, lon: lon + sLon },
-        { lat: lat + s, lon },
-      ],
-    })
-  }
-  return out
-}
+import { squareZones } from './squareZones.js'
 
 function bench(drones: number, requests: number, zoneCount: number): void {
   const rng = createRng(2, 'dispatch')
@@ -47,7 +24,7 @@ function bench(drones: number, requests: number, zoneCount: number): void {
       { lat: 47.55, lon: -122.35 },
       { lat: 47.65, lon: -122.25 },
     ],
-    zones: zones(rng, zoneCount),
+    zones: squareZones(rng, zoneCount),
     sink: {
       command: (c) => {
         if (c.type === 'AssignDelivery') assigned++

@@ -11,35 +11,13 @@
  *   node --expose-gc dist/bench/engine-updates.js [drones…]
  */
 import { Engine } from '../engine/Engine.js'
-import type { Zone } from '../protocol/geo.js'
 import { DEFAULT_PROFILE } from '../protocol/profile.js'
 import type { TelemetrySample } from '../protocol/telemetry.js'
 import { createRng } from '../sim/random.js'
+import { squareZones } from './squareZones.js'
 
 const ZONES = 1000
 const M = 1 / 111_195 // degrees of latitude per metre
-
-/** 1,000 square zones of 100–300 m scattered over the fleet's 22 × 15 km. */
-function zones(rng: () => number): Zone[] {
-  const out: Zone[] = []
-  for (let i = 0; i < ZONES; i++) {
-    const lat = 47.5 + rng() * 0.2,
-      lon = -122.4 + rng() * 0.2
-    const s = (100 + rng() * 200) * M
-    const sLon = s / Math.cos((lat * Math.PI) / 180)
-    out.push({
-      id: `z-${i}`,
-      noFly: i % 2 === 0,
-      polygon: [
-        { lat, lon },
-        { lat, lon: lon + sLon },
-        { lat: lat + s, lon: lon + sLon },
-        { lat: lat + s, lon },
-      ],
-    })
-  }
-  return out
-}
 
 function bench(drones: number, rounds: number): { updatesPerS: number; updatesPerCpuS: number; heapPerDroneB: number; flying: number } {
   let tracked = 0
@@ -60,7 +38,7 @@ function bench(drones: number, rounds: number): { updatesPerS: number; updatesPe
       state: 'idle',
     })
   }
-  const z = zones(rng)
+  const z = squareZones(rng, ZONES)
   globalThis.gc?.()
   const heapBefore = process.memoryUsage().heapUsed
   const engine = new Engine({
