@@ -1,3 +1,4 @@
+import { applyEventFields } from '../protocol/applyEventFields.js'
 import { statusAfter } from '../protocol/deliveryStatus.js'
 import { isTerminal, type DeliveryEvent, type DeliveryStatus } from '../protocol/events.js'
 import type { LatLon } from '../protocol/geo.js'
@@ -117,41 +118,7 @@ export class DeliveryBook {
     const before = d.status
     // The engine's own fold: the book says what the engine decided.
     d.status = statusAfter(d.status, e.type)
-    let changed = true
-    switch (e.type) {
-      case 'DeliveryCreated':
-        d.requestedAt = e.ts
-        changed = false
-        break
-      case 'DroneAssigned':
-        d.droneId = e.droneId
-        d.eta = e.eta
-        break
-      case 'PackagePickedUp':
-        d.droneId = e.droneId
-        break
-      case 'DeliveryCompleted':
-      case 'DeliveryCancelled':
-      case 'DeliveryFailed':
-        break
-      case 'DeliveryRescheduled':
-        d.dropoff = e.dropoff
-        d.deadline = e.deadline
-        break
-      case 'DroneLost':
-        d.droneId = null
-        d.eta = null
-        break
-      case 'DeliveryReassigned':
-        d.droneId = e.toDroneId
-        break
-      case 'GeofenceEntered':
-      case 'GeofenceExited':
-        changed = false
-        break
-      default:
-        e satisfies never
-    }
+    const changed = applyEventFields(d, e)
     // An ended delivery's trail is only looked at, never extended: a coarser one is enough.
     if (isTerminal(d.status)) this.trails.get(d.id)?.shrink(this.endedTrailPoints)
     if (changed || d.status !== before) this.emit(d.id, { type: 'status', deliveryId: d.id, status: d.status, event: e })

@@ -1,3 +1,4 @@
+import { applyEventFields } from '../protocol/applyEventFields.js'
 import { nextStatus } from '../protocol/deliveryStatus.js'
 import { isTerminal, type DeliveryEvent } from '../protocol/events.js'
 import type { DeliveryOrder, StoredDelivery } from './Store.js'
@@ -40,35 +41,6 @@ export function foldDelivery(d: StoredDelivery, e: DeliveryEvent, now: number): 
   const next: StoredDelivery = { ...d, seq: d.seq + 1, updatedAt: now }
   if (isTerminal(d.status)) return next
   next.status = nextStatus(d.status, e.type) ?? d.status
-  switch (e.type) {
-    case 'DroneAssigned':
-      next.droneId = e.droneId
-      next.eta = e.eta
-      break
-    case 'PackagePickedUp':
-      next.droneId = e.droneId
-      break
-    case 'DeliveryRescheduled':
-      next.dropoff = e.dropoff
-      next.deadline = e.deadline
-      break
-    case 'DroneLost':
-      next.droneId = null
-      next.eta = null
-      break
-    case 'DeliveryReassigned':
-      next.droneId = e.toDroneId
-      break
-    case 'DeliveryCreated':
-      // Event time of the request, as the engine stamped it (createdAt and updatedAt are the store's wall clock).
-      next.requestedAt = e.ts
-      break
-    case 'DeliveryCompleted':
-    case 'DeliveryCancelled':
-    case 'DeliveryFailed':
-    case 'GeofenceEntered':
-    case 'GeofenceExited':
-      break
-  }
+  applyEventFields(next, e)
   return next
 }
