@@ -1,26 +1,9 @@
-import type { Eta } from '../protocol/eta.js'
 import { haversineM, type LatLon, type Zone } from '../protocol/geo.js'
+import type { NaiveEtas, NaiveInput } from '../protocol/NaiveEtas.js'
 import { climbSeconds, type DroneProfile } from '../protocol/profile.js'
-import type { DroneState } from '../protocol/telemetry.js'
 import { etaFrom } from './estimateEta.js'
 import { Geofences } from './Geofences.js'
 import { RoutePlanner } from './RoutePlanner.js'
-
-/** Where a delivery stands at one tracking message: what a naive estimate is made from. */
-export interface NaiveInput {
-  ts: number
-  position: LatLon & { alt: number }
-  droneState: DroneState
-  /** Still to be picked up. */
-  picking: boolean
-  pickup: LatLon
-  dropoff: LatLon
-  /** Seconds the drone has hovered at its target so far. */
-  dwellS: number
-}
-
-/** The two naive estimators: straight lines, or the routes round no-fly zones, at cruise speed in still air. */
-export type NaiveBaseline = 'straightLine' | 'stillAirRoute'
 
 /** Horizontal distance at which a drone is at its target (the engine's default arrivalRadiusM). */
 const ARRIVAL_M = 30
@@ -36,7 +19,7 @@ const ARRIVAL_M = 30
  * Both carry the fixed prior band (−(8 % + 5 s), +(15 % + 10 s) of the time
  * left) as their window: what the engine's window was before it learned.
  */
-export function naiveEtas(p: DroneProfile, zones: readonly Zone[]): { eta(b: NaiveBaseline, x: NaiveInput): Eta } {
+export function naiveEtas(p: DroneProfile, zones: readonly Zone[]): NaiveEtas {
   const fences = new Geofences()
   for (const z of zones) fences.set(z)
   const planner = new RoutePlanner(fences)

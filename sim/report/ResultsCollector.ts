@@ -7,7 +7,7 @@ import { haversineM } from '../../protocol/geo.js'
 import type { DemandArrival } from '../demand.js'
 import type { DeliveryResult } from './DeliveryResult.js'
 import { ETA_HORIZONS_S } from './etaAccuracy.js'
-import { BASELINES, type Baseline, type NaiveEtas } from './NaiveEtas.js'
+import { BASELINES, type Baseline, type NaiveEtas } from '../../protocol/NaiveEtas.js'
 import { summarize, type FleetTotals } from './summarize.js'
 import type { Summary } from './summaryFigures.js'
 

@@ -1,5 +1,5 @@
 import type { DeliveryResult } from './DeliveryResult.js'
-import { BASELINES, type Baseline } from './NaiveEtas.js'
+import { BASELINES, type Baseline } from '../../protocol/NaiveEtas.js'
 
 /** Times before arrival at which ETA error is measured, s. */
 export const ETA_HORIZONS_S = [60, 300, 600] as const

@@ -1,5 +1,5 @@
 import type { EtaAccuracy, HorizonFigures } from './etaAccuracy.js'
-import type { Baseline } from './NaiveEtas.js'
+import type { Baseline } from '../../protocol/NaiveEtas.js'
 
 /** The estimators as the tables name them, engine first. */
 export const ESTIMATORS: ReadonlyArray<[key: 'engine' | Baseline, name: string]> = [

@@ -1,6 +1,6 @@
-import type { Eta } from '../../protocol/eta.js'
-import type { LatLon } from '../../protocol/geo.js'
-import type { DroneState } from '../../protocol/telemetry.js'
+import type { Eta } from './eta.js'
+import type { LatLon } from './geo.js'
+import type { DroneState } from './telemetry.js'
 
 /** Where a delivery stands at one tracking message: what a naive estimate is made from. */
 export interface NaiveInput {
