@@ -1,20 +1,12 @@
 import { Geofences } from '../engine/Geofences.js'
-import { mergeEngineStats, type EngineStatus } from '../protocol/engineStatus.js'
+import { emptyEngineStats, mergeEngineStats, type EngineStatus } from '../protocol/engineStatus.js'
 import type { Zone } from '../protocol/geo.js'
 import type { DroneNear, DroneView, EngineStats } from '../protocol/views.js'
 import { haversineM } from '../protocol/geo.js'
 import type { EngineView } from './EngineView.js'
 
-/** Counters of a gateway that has heard no engine yet: everything zero, the lag unknown (so /readyz says not ready). */
-const NONE: EngineStats = {
-  telemetryReceived: 0,
-  telemetryRejected: { malformed: 0, missing: 0, type: 0, range: 0, topic: 0 },
-  telemetryStale: 0,
-  assignments: 0,
-  deliveriesByStatus: { Created: 0, HeadedToPickup: 0, HeadedToDropoff: 0, Completed: 0, Cancelled: 0, Failed: 0 },
-  watermark: 0,
-  lagMs: Number.POSITIVE_INFINITY,
-}
+/** Counters of a gateway that has heard no engine yet: the lag unknown, so /readyz says not ready. */
+const NONE = emptyEngineStats(Number.POSITIVE_INFINITY)
 
 /**
  * The engines as a gateway without one beside it sees them (`serve --role

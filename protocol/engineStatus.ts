@@ -30,6 +30,19 @@ export function decodeEngineStatus(payload: Buffer | string): EngineStatus | und
   }
 }
 
+/** The counters of no engine: everything zero, the lag as given (a gateway that has heard none says infinite, so /readyz is not ready). */
+export function emptyEngineStats(lagMs: number): EngineStats {
+  return {
+    telemetryReceived: 0,
+    telemetryRejected: { malformed: 0, missing: 0, type: 0, range: 0, topic: 0 },
+    telemetryStale: 0,
+    assignments: 0,
+    deliveriesByStatus: { Created: 0, HeadedToPickup: 0, HeadedToDropoff: 0, Completed: 0, Cancelled: 0, Failed: 0 },
+    watermark: 0,
+    lagMs,
+  }
+}
+
 /**
  * Several engines' counters as one: counts add up (element by element in
  * histogram buckets), the lag is the worst one, the watermark the latest.

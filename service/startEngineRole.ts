@@ -5,7 +5,7 @@ import { collectDefaultMetrics, Gauge, Registry } from 'prom-client'
 import { clientId, connectMqtt } from '../broker/connectMqtt.js'
 import type { EngineOptions } from '../engine/Engine.js'
 import { startMqttEngine, type MqttEngine } from '../engine/mqtt/startMqttEngine.js'
-import { mergeEngineStats, type EngineStatus } from '../protocol/engineStatus.js'
+import { emptyEngineStats, mergeEngineStats, type EngineStatus } from '../protocol/engineStatus.js'
 import type { LatLon, Zone } from '../protocol/geo.js'
 import type { DroneProfile } from '../protocol/profile.js'
 import { topics as makeTopics } from '../protocol/topics.js'
@@ -95,7 +95,7 @@ export async function startEngineRole(o: EngineRoleOptions): Promise<EngineRole>
       holder: o.holder,
       sentAt: Date.now(),
       regions: [...engines.keys()],
-      stats: mergeEngineStats(all.map((e) => e.engine.stats())) ?? all[0]?.engine.stats() ?? emptyStats(),
+      stats: mergeEngineStats(all.map((e) => e.engine.stats())) ?? all[0]?.engine.stats() ?? emptyEngineStats(0),
       drones: all.flatMap((e) => e.engine.drones()),
       zones: all[0]?.engine.zones() ?? o.zones ?? [],
     }
@@ -154,17 +154,5 @@ export async function startEngineRole(o: EngineRoleOptions): Promise<EngineRole>
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await mqtt.endAsync().catch(() => undefined)
     },
-  }
-}
-
-function emptyStats(): EngineStatus['stats'] {
-  return {
-    telemetryReceived: 0,
-    telemetryRejected: { malformed: 0, missing: 0, type: 0, range: 0, topic: 0 },
-    telemetryStale: 0,
-    assignments: 0,
-    deliveriesByStatus: { Created: 0, HeadedToPickup: 0, HeadedToDropoff: 0, Completed: 0, Cancelled: 0, Failed: 0 },
-    watermark: 0,
-    lagMs: 0,
   }
 }
