@@ -1,6 +1,5 @@
 import type { Eta } from './eta.js'
 import type { LatLon } from './geo.js'
-import { isDeliveryEvent, MAX_MESSAGE_BYTES } from './messageSchemas.js'
 
 export const DELIVERY_STATUSES = ['Created', 'HeadedToPickup', 'HeadedToDropoff', 'Completed', 'Cancelled', 'Failed'] as const
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
@@ -52,17 +51,3 @@ export const DELIVERY_EVENT_TYPES: readonly DeliveryEventType[] = [
   'GeofenceEntered',
   'GeofenceExited',
 ]
-
-const EVENT_SET: ReadonlySet<string> = new Set(DELIVERY_EVENT_TYPES)
-
-/** Parses an event payload from the broker; undefined when it is not an event. */
-export function decodeDeliveryEvent(payload: Buffer | string): DeliveryEvent | undefined {
-  if (payload.length > MAX_MESSAGE_BYTES) return undefined
-  try {
-    const e: unknown = JSON.parse(payload.toString())
-    // Checked in full (protocol/messageSchemas.ts): one malformed event must not poison every reader.
-    return isDeliveryEvent.Check(e) && EVENT_SET.has((e as DeliveryEvent).type) ? (e as DeliveryEvent) : undefined
-  } catch {
-    return undefined
-  }
-}

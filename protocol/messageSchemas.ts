@@ -75,7 +75,7 @@ const trackingMessageSchema = (): TSchema =>
     eta: Type.Union([Eta, Type.Null()]),
   })
 
-/** Compiled on first use: events.ts and tracking.ts import this module, and the status list comes from events.ts. */
+/** Compiled on first use: a process that never reads one of these messages does not pay for compiling its check. */
 function lazyCheck(schema: () => TSchema): { Check(value: unknown): boolean } {
   let compiled: { Check(value: unknown): boolean } | undefined
   return { Check: (value) => (compiled ??= TypeCompiler.Compile(schema())).Check(value) }

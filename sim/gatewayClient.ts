@@ -1,4 +1,5 @@
-import { decodeDeliveryEvent, type DeliveryEvent } from '../protocol/events.js'
+import { decodeDeliveryEvent } from '../protocol/decodeDeliveryEvent.js'
+import type { DeliveryEvent } from '../protocol/events.js'
 import { DronefleetError, ErrorCodes } from '../protocol/errors.js'
 import type { DemandArrival } from './demand.js'
 

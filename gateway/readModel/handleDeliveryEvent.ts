@@ -1,4 +1,4 @@
-import { decodeDeliveryEvent } from '../../protocol/events.js'
+import { decodeDeliveryEvent } from '../../protocol/decodeDeliveryEvent.js'
 import { observeDeliveryEvent } from './observeDeliveryEvent.js'
 import type { ReadModelContext } from './ReadModelContext.js'
 
