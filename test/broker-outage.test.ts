@@ -117,13 +117,13 @@ demand:
   })
   t.teardown(() => service.close())
 
-  // Outages at these ticks, 5 to 12 s of wall time each: two graceful stops
+  // Outages at these ticks, 5 to 30 s of wall time each: two graceful stops
   // (sessions saved) and one SIGKILL (sessions lost: clients resubscribe and
   // the simulator resends its clock).
   const plan: Array<{ atTick: number; downMs: number; signal: NodeJS.Signals }> = [
     { atTick: 90, downMs: 5000, signal: 'SIGTERM' },
     { atTick: 200, downMs: 12_000, signal: 'SIGKILL' },
-    { atTick: 420, downMs: 6000, signal: 'SIGTERM' },
+    { atTick: 420, downMs: 30_000, signal: 'SIGTERM' },
   ]
   const outages: Array<Promise<void>> = []
   const out = mkdtempSync(join(tmpdir(), 'dronefleet-outage-'))

@@ -118,6 +118,17 @@ t.test("serve hides the simulator's broker password unless --show-secrets; the U
   t.notOk(hidden.s.stderr().includes(password), 'nor in the log')
 })
 
+t.test('serve --role engine|gateway refuses to start without a shared broker and a shared store, naming the flag', async (t) => {
+  for (const role of ['engine', 'gateway']) {
+    const noBroker = await runCli(['serve', '--role', role, '--store', 'postgres://127.0.0.1:1/none'])
+    t.equal(noBroker.code, 2, `--role ${role} without --broker exits 2`)
+    t.match(noBroker.stderr, new RegExp(`--role ${role} needs --broker \\(or DRONEFLEET_BROKER\\)`))
+    const noStore = await runCli(['serve', '--role', role, '--broker', 'mqtt://127.0.0.1:1'])
+    t.equal(noStore.code, 2, `--role ${role} without --store exits 2`)
+    t.match(noStore.stderr, new RegExp(`--role ${role} needs --store postgres://`))
+  }
+})
+
 t.test('DRONEFLEET_BROKER and DRONEFLEET_STORE: checked like their flags, errors name both and repeat no password', async (t) => {
   const broker = await runCli(['serve', '--mqtt-port', '0', '--http-port', '0', '--ws-port', '0'], {
     DRONEFLEET_BROKER: 'http://sim:hunter2-secret@broker.example:1883',

@@ -110,8 +110,18 @@ t.test(
     )
     const movedMs = Date.now() - killedAt
     t.ok(movedMs < 10_000, `kirkland moved from ${victim} to ${after.get('kirkland')} in ${movedMs} ms (lease 3 s)`)
-    t.equal(after.size, 3, 'every region is held')
-    t.notOk([...after.values()].includes(victim), 'the dead engine holds nothing')
+    // Any other region the victim held lapses on its own lease: taken over by whichever engine renews first.
+    const settled = await until(
+      async () => {
+        const o = await regionOwners(store)
+        return o.size === 3 && ![...o.values()].includes(victim) ? o : undefined
+      },
+      10_000,
+      'every region held by a live engine',
+    )
+    const allMovedMs = Date.now() - killedAt
+    t.ok(allMovedMs < 15_000, `every region the dead engine held has a live owner ${allMovedMs} ms after the kill`)
+    t.equal(settled.size, 3, 'every region is held')
     await created(orphan)
     t.pass('a request accepted while nobody owned its region is created by the next owner')
     const late = await post(g2.url, 'kirkland', 'after-kirkland')

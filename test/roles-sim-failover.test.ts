@@ -158,7 +158,8 @@ t.test(
       for (const w of watchers) w.terminate()
     })
     await until(() => (tracking > 0 || simDone ? true : undefined), 30_000, 'the customer’s first tracking message')
-    t.ok(tracking > 0, 'the customer sees the drone')
+    if (!t.ok(tracking > 0, `the customer sees the drone${simDone ? `; the sim had already ended: ${sim.stderr().slice(-600)}` : ''}`))
+      return
 
     // Mid-run: SIGKILL the engine holding Kirkland (the customer's region).
     const before = await regionOwners(store)
