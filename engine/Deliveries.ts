@@ -86,7 +86,7 @@ export class Deliveries {
       arrivalM: x.arrivalM,
       routes: x.routes,
       wind: () => this.learning.planningWind(),
-      profileOf: (id) => this.learning.profileOf(id),
+      profileOf: (id, cautious) => this.learning.profileOf(id, cautious),
       fleet: fleetView(x.fleet, this.finishing, this.records),
       soonMs: x.soonMs,
     })

@@ -31,8 +31,11 @@ export interface DispatcherDeps {
   routes: RoutePlanner
   /** The wind to plan with now (what the engine has learned); undefined while none is known, for the still-air paths. */
   wind: () => WindField | undefined
-  /** The profile a drone's flights are planned with (its learned factors; `null`: the fleet's). */
-  profileOf: (droneId: string | null) => DroneProfile
+  /**
+   * The profile a drone's flights are planned with (its learned factors; `null`: the fleet's);
+   * `cautious`: the one its energy is judged with (the low end of its airspeed, see FleetLearning.profileOf).
+   */
+  profileOf: (droneId: string | null, cautious?: boolean) => DroneProfile
   /** Where the free and the finishing drones are, read-only. */
   fleet: FleetView
   /** How far ahead a finishing drone may be promised its next delivery, ms. */
@@ -149,16 +152,18 @@ export class Dispatcher {
     const { routes } = this.x
     const wind = this.x.wind()
     const p = this.x.profileOf(d.id)
+    // Times are planned with the drone's learned airspeed, energy with the low end of it.
+    const pe = this.x.profileOf(d.id, true)
     const from = after ? after.dropoff : d
     const startAt = after?.eta ? Math.max(now, after.eta.at) : now
-    const battery = after ? d.battery - this.costToFinishWh(d, after) / p.batteryWh : d.battery
+    const battery = after ? d.battery - this.costToFinishWh(d, after) / pe.batteryWh : d.battery
     const h = home ?? this.home(rec.dropoff, d, now)
     if (!h) return undefined
     const depot = h.depot
     // Straight legs are the least a trip can cost in still air: a battery short of that needs no routing.
     if (!wind) {
       const straight = planLegs(
-        p,
+        pe,
         {
           toPickupM: haversineM(from.lat, from.lon, rec.pickup.lat, rec.pickup.lon),
           loadedM: toDropoff.lengthM,
@@ -167,7 +172,7 @@ export class Dispatcher {
         },
         rec.weightKg,
       )
-      if (!batteryCovers(p, battery, { energyWh: straight.energyWh - hoverEnergyWh(p, 2 * climbSeconds(p)) })) return undefined
+      if (!batteryCovers(pe, battery, { energyWh: straight.energyWh - hoverEnergyWh(pe, 2 * climbSeconds(pe)) })) return undefined
     }
     const toPickup = routes.route(from, rec.pickup)
     if (!toPickup) return undefined
@@ -188,17 +193,20 @@ export class Dispatcher {
     const back: Route = wind
       ? { ...h.back, airPerM: airPerGroundM(wind, p.cruiseSpeedMps, rec.dropoff, h.back.waypoints, release + climb * 1000, SAMPLE_M) }
       : h.back
+    // Air metres at the cautious airspeed: into a headwind a slower drone flies more of them.
+    const airM = (r: Route, start: LatLon, t: number): number =>
+      r.lengthM * (wind ? airPerGroundM(wind, pe.cruiseSpeedMps, start, r.waypoints, t, SAMPLE_M) : 1)
     const plan = planLegs(
-      p,
+      pe,
       {
-        toPickupM: toPickup.lengthM * toPickup.airPerM,
-        loadedM: loaded.lengthM * loaded.airPerM,
-        backM: back.lengthM * back.airPerM,
+        toPickupM: airM(toPickup, from, startAt),
+        loadedM: airM(loaded, rec.pickup, arrive + (p.handlingS + climb) * 1000),
+        backM: airM(back, rec.dropoff, release + climb * 1000),
         atPickup,
       },
       rec.weightKg,
     )
-    if (!batteryCovers(p, battery, plan)) return undefined
+    if (!batteryCovers(pe, battery, plan)) return undefined
     return { drone: d, after, toPickup, toDropoff: loaded, back, depot, atPickup: arrive, release }
   }
 
@@ -207,18 +215,17 @@ export class Dispatcher {
     const { routes } = this.x
     const wind = this.x.wind()
     const p = this.x.profileOf(d.id)
+    const pe = this.x.profileOf(d.id, true)
     const toDropoff = routes.route(d, rec.dropoff)
     const home = this.home(rec.dropoff, d, now)
     if (!toDropoff || !home) return undefined
     const { depot, back } = home
     toDropoff.airPerM = airPerGroundM(wind, p.cruiseSpeedMps, d, toDropoff.waypoints, now, SAMPLE_M)
-    // Planned as if loading where it is: one handling and one climb too many, on the safe side.
-    const plan = planLegs(
-      p,
-      { toPickupM: 0, loadedM: toDropoff.lengthM * toDropoff.airPerM, backM: back.lengthM * back.airPerM, atPickup: true },
-      rec.weightKg,
-    )
-    if (!batteryCovers(p, d.battery, plan)) return undefined
+    // Energy at the low end of its airspeed (see offer), as if loading where it is: one handling and one climb too many, on the safe side.
+    const airM = (r: Route, start: LatLon): number =>
+      r.lengthM * (wind ? airPerGroundM(wind, pe.cruiseSpeedMps, start, r.waypoints, now, SAMPLE_M) : 1)
+    const plan = planLegs(pe, { toPickupM: 0, loadedM: airM(toDropoff, d), backM: airM(back, rec.dropoff), atPickup: true }, rec.weightKg)
+    if (!batteryCovers(pe, d.battery, plan)) return undefined
     const here = { lat: d.lat, lon: d.lon }
     const releaseS = (toDropoff.lengthM * toDropoff.airPerM) / p.cruiseSpeedMps + climbSeconds(p) + p.handlingS
     return {
@@ -291,7 +298,7 @@ export class Dispatcher {
 
   /** Energy a loaded drone still needs to release its current package: the rest of the route, the descent, the handling. */
   private costToFinishWh(d: TrackedDrone, cur: DeliveryRecord): number {
-    const p = this.x.profileOf(d.id)
+    const p = this.x.profileOf(d.id, true)
     const plan = cur.plan
     const left = plan
       ? metresLeft(plan.toDropoff, plan.next, d.lat, d.lon) * plan.toDropoff.airPerM

@@ -1,11 +1,28 @@
 export interface DroneFactorsOptions {
   /** Seconds of observation the nominal airspeed (factor 1) is worth. Default 120. */
   priorSpeedS?: number
-  /** Wh of modelled energy the nominal consumption (factor 1) is worth. Default 30. */
+  /**
+   * Wh of modelled energy the nominal consumption (factor 1, or the fleet's
+   * high factor for a drone not yet seen) is worth. Default 5: a drone's
+   * own battery outweighs it within its first minutes of flight. 30 was
+   * measured against it (eta-accuracy bench, both scenarios, forecast error
+   * ×1 and ×2, seeds 1-3 and their own): refusals 2 against 3, deliveries
+   * completed in gusty-city 1284 against 1288, ETA error and coverage
+   * within the runs' noise; nothing to justify the slower learning.
+   */
   priorEnergyWh?: number
   /** Energy observations fade over this many Wh of modelled energy, so a battery that ages is followed. Default 2000. */
   energyMemoryWh?: number
 }
+
+/**
+ * How far below its learned airspeed a drone is planned to be when its
+ * energy is judged: the one-sided 90 % bound (z of the normal's 90th
+ * percentile) of what is known of it.
+ */
+const Z90 = 1.2816
+/** How much drones' airspeeds are taken to differ (sd of the factor) until the fleet shows its own: a few per cent. */
+const PRIOR_SPEED_SPREAD = 0.05
 
 /** Each refusal adds this much to the energy a drone is planned with, up to MAX_CAUTION. */
 const CAUTION_STEP = 1.03
@@ -35,6 +52,8 @@ export interface FactorsState {
   drones: Array<[string, ...number[]]>
   /** The fleet's high factors as last computed: [value, at (null: never)]. */
   high: Record<PowerMode, [number, number | null]>
+  /** The fleet's spread of speed factors as last computed: [value, at (null: never)]; absent in states saved before it was kept. */
+  speedSpread?: [number, number | null]
   observations: number
 }
 
@@ -55,6 +74,7 @@ export class DroneFactors {
     cruise: { value: 1, at: -Infinity },
     hover: { value: 1, at: -Infinity },
   }
+  private readonly spread = { value: PRIOR_SPEED_SPREAD, at: -Infinity }
   /** Energy observations so far: the fleet's high factor is recomputed once per fleet's worth of them. */
   private observations = 0
 
@@ -83,6 +103,22 @@ export class DroneFactors {
 
   private speedOf(f: Factors | undefined): number {
     return f ? (f.speedSum + this.priorSpeedS) / (f.speedW + this.priorSpeedS) : 1
+  }
+
+  /**
+   * The airspeed factor the drone is at least, in nine cases out of ten:
+   * speed() less 1.28 standard deviations of what is still unknown of it.
+   * speed() is a normal posterior mean whose prior (the nominal, worth
+   * priorSpeedS seconds) has the fleet's spread σ, so its uncertainty is
+   * σ·√(prior / (prior + seconds observed)): a drone barely seen may be as
+   * slow as the slowest, one seen for an hour is known to a percent or so.
+   * What its energy is judged with: in a strong headwind a few per cent
+   * of airspeed are tens of per cent of ground speed, so of energy.
+   */
+  speedLow(id: string): number {
+    const f = this.byDrone.get(id)
+    const w = f ? f.speedW : 0
+    return this.speedOf(f) - Z90 * this.speedSpread() * Math.sqrt(this.priorSpeedS / (this.priorSpeedS + w))
   }
 
   /**
@@ -135,6 +171,7 @@ export class DroneFactors {
     return {
       drones,
       high: { cruise: [this.high.cruise.value, at(this.high.cruise.at)], hover: [this.high.hover.value, at(this.high.hover.at)] },
+      speedSpread: [this.spread.value, at(this.spread.at)],
       observations: this.observations,
     }
   }
@@ -154,7 +191,37 @@ export class DroneFactors {
       const [value, at] = s.high[mode]
       this.high[mode] = { value, at: at ?? -Infinity }
     }
+    const [spread, at] = s.speedSpread ?? [PRIOR_SPEED_SPREAD, null]
+    this.spread.value = spread
+    this.spread.at = at ?? -Infinity
     this.observations = s.observations
+  }
+
+  /**
+   * How much the drones' airspeed factors differ (their standard deviation
+   * σ), from the drones seen for at least priorSpeedS seconds; recomputed
+   * once per fleet's worth of observations. A drone's raw mean (observations
+   * alone) is σ² apart from the fleet's in variance, plus its noise, which
+   * the prior's weight puts at σ²·prior / seconds: so σ² is their mean
+   * squared spread over the mean of 1 + prior / seconds. PRIOR_SPEED_SPREAD
+   * until three drones have been seen that long.
+   */
+  private speedSpread(): number {
+    const cached = this.spread
+    if (this.observations - cached.at < Math.max(100, this.byDrone.size)) return cached.value
+    cached.at = this.observations
+    const raw: number[] = []
+    let inflation = 0
+    for (const f of this.byDrone.values()) {
+      if (f.speedW < this.priorSpeedS) continue
+      raw.push(f.speedSum / f.speedW)
+      inflation += 1 + this.priorSpeedS / f.speedW
+    }
+    if (raw.length < 3) return cached.value
+    const mean = raw.reduce((a, b) => a + b, 0) / raw.length
+    const ss = raw.reduce((a, b) => a + (b - mean) ** 2, 0)
+    cached.value = Math.sqrt(ss / (raw.length - 1) / (inflation / raw.length))
+    return cached.value
   }
 
   /** The 90th percentile of the energy factors of drones with some evidence (at least 50 Wh modelled), or 1; recomputed once per fleet's worth of observations. */

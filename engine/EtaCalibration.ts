@@ -9,7 +9,7 @@ export type EtaPhase = 'toPickup' | 'toDropoff'
 export type EtaKind = 'model' | 'published'
 
 export interface EtaCalibrationOptions {
-  /** Upper edges of the time-to-arrival buckets, s (the last bucket is open). Default 1, 3, 5, 10, 15, 30 min. */
+  /** Upper edges of the time-to-arrival buckets, s (the last bucket is open). Default every 15 s to 2 min, wider beyond, to 30 min (22 edges). */
   edgesS?: readonly number[]
   /** Errors kept per bucket (the newest). Default 30. */
   keep?: number
@@ -299,7 +299,7 @@ export class EtaCalibration {
 }
 
 /**
- * Errors are kept in units of the time to arrival (plus a minute, for what
+ * Errors are kept in units of the time to arrival (plus 20 s, for what
  * does not grow with it, such as handling): within a bucket an estimate made
  * further out errs by more, and a window scaled so fits each one.
  */

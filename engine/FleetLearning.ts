@@ -187,12 +187,17 @@ export class FleetLearning {
    * that gives less per share of charge; cruise into the consumption), and
    * the learned mean handling time. Cruise power stays the profile's per
    * second but for the factor (it was measured against it). `id` null: the
-   * fleet's, with no drone's factors.
+   * fleet's, with no drone's factors. `cautious`: in a known wind, with the
+   * airspeed the drone has at least in nine cases out of ten
+   * (DroneFactors.speedLow), to judge whether its battery covers a flight;
+   * times are planned with the best estimate.
    */
-  profileOf(id: string | null): DroneProfile {
+  profileOf(id: string | null, cautious = false): DroneProfile {
     const handlingS = (this.handling.mean('pickup') + this.handling.mean('dropoff')) / 2
     const f = id === null ? null : this.factors.all(id)
-    const k = f === null ? 1 : round4(f.speed)
+    // Caution only in a known wind: there a slow drone's ground speed, so its energy, suffers most; in still air
+    // the plans stay the model's (a slower drone also draws less power, and an unseen one is planned as hungry).
+    const k = f === null || id === null ? 1 : round4(cautious && this.wind.known ? this.factors.speedLow(id) : f.speed)
     const hover = f === null ? 1 : round4(f.hover)
     const cruise = f === null ? 1 : round4(f.cruise)
     // What is learned is an estimate: a drone's plans keep a little energy on top, as its own check does not.

@@ -87,6 +87,11 @@ export function readLearnedState(x: unknown): LearnedState {
     num(`factors.high.${mode}[0]`, h[0])
     numOrNull(`factors.high.${mode}[1]`, h[1])
   }
+  if (f.speedSpread !== undefined) {
+    const sp = arr('factors.speedSpread', f.speedSpread)
+    num('factors.speedSpread[0]', sp[0])
+    numOrNull('factors.speedSpread[1]', sp[1])
+  }
   num('factors.observations', f.observations)
   const h = obj('handling', s.handling)
   for (const kind of ['pickup', 'dropoff']) {
