@@ -14,7 +14,7 @@ import type { EtaPhase } from './EtaCalibration.js'
 import { type EtaInput, etaFrom, legSeconds, remainingSeconds, smoothEta } from './estimateEta.js'
 import { FleetLearning } from './FleetLearning.js'
 import { FleetIndex } from './FleetIndex.js'
-import { fleetView } from './FleetView.js'
+import { fleetView, isAvailable } from './FleetView.js'
 import type { Geofences } from './Geofences.js'
 import { airPerGroundM, type WindField } from './groundSpeed.js'
 import { M_PER_DEG, mPerDegLon } from './Ring.js'
@@ -294,12 +294,22 @@ export class Deliveries {
   /** Retries queued deliveries; those whose deadline can no longer be met fail. */
   dispatchQueue(now: number): void {
     if (this.queue.length === 0) return
+    // With no drone free and none finishing, no waiting delivery can go, and only deadlines are checked. Without this
+    // every clock tick searched the whole fleet once per waiting delivery: 5,000 waiting on 5,000 busy drones took
+    // most of the engine's time.
+    const noDrone = this.finishing.size === 0 && !this.anyAvailable()
     let kept = 0
     for (const id of this.queue) {
       const rec = this.records.get(id)
-      if (rec?.status === 'Created' && !this.tryAssign(rec, now)) this.queue[kept++] = id
+      if (rec?.status !== 'Created') continue
+      if (noDrone ? !this.failIfLate(rec, now) : !this.tryAssign(rec, now)) this.queue[kept++] = id
     }
     this.queue.length = kept
+  }
+
+  private anyAvailable(): boolean {
+    for (const d of this.x.drones.values()) if (isAvailable(d)) return true
+    return false
   }
 
   /**
@@ -449,11 +459,15 @@ export class Deliveries {
   }
 
   /** Assigns `rec` if a drone can take it now; fails it if none ever can in time; false to keep it queued. */
+  /** Fails `rec` when even the soonest trip would miss its deadline; whether it did. */
+  private failIfLate(rec: DeliveryRecord, now: number): boolean {
+    if (rec.deadline === null || this.dispatcher.soonestRelease(rec, now) <= rec.deadline) return false
+    this.fail(rec, now, `it can no longer be delivered by its deadline ${new Date(rec.deadline).toISOString()}`)
+    return true
+  }
+
   private tryAssign(rec: DeliveryRecord, now: number): boolean {
-    if (rec.deadline !== null && this.dispatcher.soonestRelease(rec, now) > rec.deadline) {
-      this.fail(rec, now, `it can no longer be delivered by its deadline ${new Date(rec.deadline).toISOString()}`)
-      return true
-    }
+    if (this.failIfLate(rec, now)) return true
     const decision = this.dispatcher.decide(rec, now)
     if ('wait' in decision) return false
     if ('reason' in decision) this.fail(rec, now, decision.reason)

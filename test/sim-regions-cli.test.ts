@@ -56,9 +56,10 @@ t.test('serve --scenario with regions, and two sim processes with --regions flyi
   const dir = await mkdtemp(join(tmpdir(), 'dronefleet-sim-regions-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const file = join(dir, 'three-cities.yaml')
-  // Two processes start a moment apart and drive one engine's clock: 10 s ticks at ×10 leave the later one's drones
-  // far within the engine's silence limit (5 ticks) for a second or more of start-up difference. Four minutes at ×10
-  // give a drone time to reach its pickup even when a busy machine delays the engine's first assignments by seconds.
+  // Two processes start a moment apart, each with its own start as the scenario's, and drive one engine's clock: the
+  // later one's clock is behind by the start-up gap times the speed. At ×5 with 10 s ticks a gap of up to 10 s stays
+  // within the engine's silence limit (5 ticks; at ×20 a 2.5 s gap falls outside it); four minutes give a drone
+  // time to reach its pickup even when the engine's first assignments come late.
   await writeFile(
     file,
     CITIES.replace(/^duration: .*$/m, 'duration: 4 min')
@@ -88,7 +89,7 @@ t.test('serve --scenario with regions, and two sim processes with --regions flyi
         '--gateway',
         gateway!,
         '--speed',
-        '10',
+        '5',
         '--start',
         'scenario',
         '--workers',
