@@ -23,6 +23,7 @@ interface MapWindow {
   }
 }
 declare const window: MapWindow
+declare function requestAnimationFrame(callback: () => void): number
 
 const KEY = 'map-test-key'
 const DRONES = 10_000
@@ -175,14 +176,22 @@ t.test('in Chromium: 10,000 drones drawn by state on a canvas, zones, deliveries
   await map.waitForFunction(() => document.getElementById('zone-count')?.textContent === '2')
   await map.waitForFunction(() => Number(document.getElementById('delivery-count')?.dataset.count) > 0)
 
-  // Drawn, not just counted: a cruising drone's pixel is the cruising colour.
-  const drawn = await map.evaluate((id) => {
-    const p = window.operatorMap.screenOf(id)
-    const c = document.getElementById('map') as unknown as {
-      getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } }
-    }
-    return p && [...c.getContext('2d').getImageData(Math.round(p.x), Math.round(p.y), 1, 1).data].slice(0, 3)
-  }, `d-${cruising[0]}`)
+  // Drawn, not just counted: a cruising drone's dot is the cruising colour. Read right after a frame the page drew,
+  // within 3 px of where it says (a drone glides between fleet frames; on a busy machine a frame can be late).
+  const drawn = await map.evaluate(
+    async ([id, rgb]) => {
+      await new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())))
+      const p = window.operatorMap.screenOf(id)
+      const c = document.getElementById('map') as unknown as {
+        getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } }
+      }
+      if (!p) return null
+      const d = c.getContext('2d').getImageData(Math.round(p.x) - 3, Math.round(p.y) - 3, 7, 7).data
+      for (let k = 0; k < d.length; k += 4) if (d[k] === rgb[0] && d[k + 1] === rgb[1] && d[k + 2] === rgb[2]) return rgb
+      return [...d.slice(24 * 4, 24 * 4 + 3)]
+    },
+    [`d-${cruising[0]}`, CRUISE] as const,
+  )
   t.same(drawn, CRUISE, `drone d-${cruising[0]} is drawn where the page says, in the cruising colour`)
   t.comment(`screenshot: ${await screenshot(map, 'operator-map-10k', false)}`)
 
