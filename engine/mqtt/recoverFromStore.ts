@@ -49,12 +49,17 @@ export async function recoverFromStore(
   }
   engine.restore(states)
   // Created by the caller once the engine has a clock: stamped now, they would carry the wall clock's date.
-  const accepted = open.map((o) => o.delivery).filter((d) => (d.seq === 0 && !engine.delivery(d.id)) || d.requested !== undefined)
+  const accepted = open.map((o) => o.delivery).filter((d) => awaitsEngine(engine, d))
   if (skipped > 0) logger?.warn({ skipped }, 'open deliveries without a usable engine state were left as they are')
   const created = accepted.filter((d) => d.seq === 0).length
   const recovery = { republished: again.length, restored: states.length, created, skipped, learned }
   logger?.info(recovery, 'recovered from the store')
   return { recovery, accepted }
+}
+
+/** Accepted and not created by this engine (seq 0), or with a cancel or change committed for it: what applyAccepted acts on. */
+export function awaitsEngine(engine: Engine, d: StoredDelivery): boolean {
+  return (d.seq === 0 && !engine.delivery(d.id)) || d.requested !== undefined
 }
 
 /**

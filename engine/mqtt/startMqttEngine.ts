@@ -12,7 +12,7 @@ import { IdleClock } from './IdleClock.js'
 import { LagProbe } from './LagProbe.js'
 import { Outbox } from './Outbox.js'
 import { releaseHeld } from './handleRequest.js'
-import { applyAccepted, recoverFromStore, type Recovery } from './recoverFromStore.js'
+import { applyAccepted, awaitsEngine, recoverFromStore, type Recovery } from './recoverFromStore.js'
 import { resolveMqttEngineOptions } from './mqttEngineOptions.js'
 import { SweepGrace } from './SweepGrace.js'
 import { TopicRouter } from './TopicRouter.js'
@@ -157,7 +157,7 @@ export async function startMqttEngine(options: MqttEngineOptions): Promise<MqttE
                   engine,
                   grace.due(
                     open.map((d) => d.delivery),
-                    (d) => (d.seq === 0 && !engine.delivery(d.id)) || d.requested !== undefined,
+                    (d) => awaitsEngine(engine, d),
                   ),
                   () => ctx.idleClock.eventNow(),
                 ),
